@@ -1,0 +1,73 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TaskVia } from './protocol.js';
+
+/** One job about to be enqueued, as the BullMQ instrumentation saw the call. */
+export interface EnqueueSpec {
+  via: TaskVia;
+  queue: string;
+  /** BullMQ's key prefix of the queue (`bull` unless the app set one). */
+  prefix: string;
+  name: string;
+  data: unknown;
+  opts: unknown;
+  /** Flow children: their parent node's queue (its job id is only known once the flow is added). */
+  parent?: { queue: string; jobId: string | null } | null;
+  schedulerId?: string | null;
+  /** The Queue instance used, so job status can later be read through its connection. */
+  source?: object;
+}
+
+/** What became of one enqueued job, in the same order as the specs given to `begin`. */
+export interface EnqueuedJob {
+  jobId: string | null;
+  /** The job's `timestamp` as BullMQ created it, used to tell a returned older job from a new one. */
+  timestamp?: number;
+  /** Set when the instrumentation already knows the add returned an existing job. */
+  duplicate?: boolean;
+  /** Flow children learn their parent's id only from the result. */
+  parentJobId?: string | null;
+}
+
+/** Settles an enqueue that `begin` started. Called exactly once. */
+export interface PendingEnqueue {
+  settle(outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void;
+}
+
+/** Records the enqueues of one request. Implemented by the core; called by instrumentation. */
+export interface EnqueueRecorder {
+  /** Called synchronously when an enqueue call starts; must be cheap and must never throw. */
+  begin(specs: EnqueueSpec[]): PendingEnqueue;
+}
+
+const STORAGE_KEY = Symbol.for('taskscope.request-scope');
+
+// One storage per process, even when two copies of taskscope are loaded (a bundled one and
+// a linked one), so instrumentation installed by one copy sees requests scoped by the other.
+const globals = globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<EnqueueRecorder> };
+const storage: AsyncLocalStorage<EnqueueRecorder> = (globals[STORAGE_KEY] ??= new AsyncLocalStorage());
+
+/**
+ * Runs `fn` with `recorder` as the current request's recorder. Every async continuation
+ * started inside `fn` (including fire-and-forget work after the response) keeps it.
+ *
+ * @example
+ * ```ts
+ * await runInRequestScope(recording, () => next());
+ * ```
+ */
+export function runInRequestScope<T>(recorder: EnqueueRecorder, fn: () => T): T {
+  return storage.run(recorder, fn);
+}
+
+/**
+ * The recorder of the request whose async context is running, or `undefined` outside any
+ * tracked request (workers, start-up code, timers started before any request).
+ *
+ * @example
+ * ```ts
+ * const pending = currentRecorder()?.begin([spec]);
+ * ```
+ */
+export function currentRecorder(): EnqueueRecorder | undefined {
+  return storage.getStore();
+}
