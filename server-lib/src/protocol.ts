@@ -84,6 +84,8 @@ export interface TaskRecord {
   /** BullMQ's job id; `null` when the add failed or the id is unknown. */
   jobId: string | null;
   queue: string;
+  /** BullMQ's key prefix of the queue (`bull` unless the app set one); needed to read its status. */
+  prefix: string;
   name: string;
   via: TaskVia;
   data: Snapshot;
@@ -108,6 +110,11 @@ export interface TaskRecord {
    * was created. `null` when not yet known; the status endpoint settles it.
    */
   duplicate: boolean | null;
+  /**
+   * `timestamp` of the Job object the add returned. A job in Redis with another timestamp is an
+   * older one that the add returned instead of creating a new job.
+   */
+  jobTimestamp: number | null;
   /** Flow jobs: the parent's `queue` and `jobId`, else `null`. */
   parent: { queue: string; jobId: string | null } | null;
   /** Job scheduler (repeatable) tasks: the scheduler's id, else `null`. */

@@ -1,0 +1,95 @@
+import { instrumentInstalledBullMQ } from './bullmq/instrument.js';
+import { createJobStatusReader } from './bullmq/job-status.js';
+import { createDebugApi, type DebugApi } from './debug-api.js';
+import { resolveOptions, type ResolvedOptions, type TaskscopeOptions } from './options.js';
+import {
+  DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_ID_ENTRY, SERVER_TIMING_TASKS_ENTRY,
+} from './protocol.js';
+import { RequestRecording } from './request-recording.js';
+import { createRuntime } from './runtime.js';
+import { runInRequestScope } from './scope.js';
+import type { Store } from './store/store.js';
+
+/** A tracked request: run the app's handler inside it, then finish it before responding. */
+export interface TrackedRequest {
+  readonly id: string;
+  /** Runs `fn` in the request's scope, so the jobs it enqueues are recorded. */
+  run<T>(fn: () => T): T;
+  /** Stores the record (awaited, so the id can be fetched once the response is out) and returns the headers to send. */
+  finish(status: number): Promise<TrackingHeaders>;
+}
+
+/** Response headers of a tracked request; `serverTiming` is to be appended to the app's own. */
+export interface TrackingHeaders {
+  [DEBUG_ID_HEADER]: string;
+  [DEBUG_URL_HEADER]: string;
+  serverTiming: string;
+}
+
+/** The framework-neutral core that adapters (Koa today) are thin layers over. */
+export interface Taskscope {
+  readonly enabled: boolean;
+  readonly options: ResolvedOptions;
+  /** `undefined` when disabled. */
+  readonly store: Store | undefined;
+  /** `undefined` when disabled: no routes are served. */
+  readonly api: DebugApi | undefined;
+  /** Starts tracking one HTTP request; `undefined` when disabled. */
+  track(method: string, url: string): TrackedRequest | undefined;
+  /** Releases the connections Taskscope opened itself (not the app's, not a store you passed). */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the core: options checked, BullMQ instrumented, store and debug API ready.
+ * Framework adapters call `track` per request and route `api` requests.
+ *
+ * @example
+ * ```ts
+ * const core = createTaskscope({ nPlusOneThreshold: 5 });
+ * const tracked = core.track('GET', '/orders');
+ * await tracked?.run(() => handler());
+ * const headers = await tracked?.finish(200);
+ * ```
+ */
+export function createTaskscope(options?: TaskscopeOptions): Taskscope {
+  const resolved = resolveOptions(options);
+  if (!resolved.enabled) {
+    return { enabled: false, options: resolved, store: undefined, api: undefined, track: () => undefined, close: async () => {} };
+  }
+  const runtime = createRuntime(resolved);
+  if (resolved.bullmq.instrument) instrumentInstalledBullMQ();
+  const statusReader = createJobStatusReader({
+    ...(resolved.bullmq.connection ? { connection: resolved.bullmq.connection } : {}),
+    serialize: runtime.serialize,
+  });
+  const api = createDebugApi(runtime, statusReader);
+
+  return {
+    enabled: true,
+    options: resolved,
+    store: runtime.store,
+    api,
+    track(method, url) {
+      const recording = new RequestRecording(runtime, method, url);
+      return {
+        id: recording.id,
+        run: (fn) => runInRequestScope(recording, fn),
+        async finish(status) {
+          await recording.finish(status);
+          const { total, enqueueMs } = recording.record.summary;
+          return {
+            [DEBUG_ID_HEADER]: recording.id,
+            [DEBUG_URL_HEADER]: `${resolved.prefix}/requests/${recording.id}`,
+            serverTiming: `${SERVER_TIMING_TASKS_ENTRY};dur=${enqueueMs};desc="${total} ${total === 1 ? 'task' : 'tasks'}", `
+              + `${SERVER_TIMING_ID_ENTRY};desc="${recording.id}"`,
+          };
+        },
+      };
+    },
+    async close() {
+      await statusReader.close();
+      if (!resolved.store) await runtime.store.close?.();
+    },
+  };
+}

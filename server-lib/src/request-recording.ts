@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { addToSummary, createSummary, detectNPlusOne } from './analyze.js';
+import { PROTOCOL_VERSION, type RequestRecord, type TaskRecord } from './protocol.js';
+import type { EnqueueRecorder, EnqueueSpec, EnqueuedJob, PendingEnqueue } from './scope.js';
+import type { CallSite } from './stack.js';
+import type { TaskscopeRuntime } from './runtime.js';
+
+/** A task with what is needed to finish it later; only `task` goes on the wire. */
+interface TrackedTask {
+  task: TaskRecord;
+  callSite: CallSite | undefined;
+}
+
+const NOOP_PENDING: PendingEnqueue = { settle() {} };
+
+/** Why a recording no longer takes tasks: open → finished (late tasks allowed) → closed. */
+type Phase = 'open' | 'finished' | 'closed';
+
+/**
+ * Records one HTTP request's enqueues into its {@link RequestRecord}. Instrumentation reaches
+ * it through the request scope; the framework adapter calls `finish` before the response is
+ * sent, so the record is stored by the time the client sees its id.
+ *
+ * @example
+ * ```ts
+ * const recording = new RequestRecording(runtime, 'POST', '/orders');
+ * await recording.run(() => next());
+ * const headers = await recording.finish(201);
+ * ```
+ */
+export class RequestRecording implements EnqueueRecorder {
+  readonly id = randomUUID();
+  readonly record: RequestRecord;
+  private readonly startPerf = performance.now();
+  private readonly tracked: TrackedTask[] = [];
+  private phase: Phase = 'open';
+  private seq = 0;
+  private saveQueued = false;
+
+  constructor(private readonly runtime: TaskscopeRuntime, method: string, url: string) {
+    this.record = {
+      version: PROTOCOL_VERSION,
+      id: this.id,
+      request: { method, url, status: null, startedAt: Date.now(), durationMs: null },
+      summary: createSummary(),
+      tasks: [],
+      nPlusOne: [],
+      droppedTasks: 0,
+    };
+  }
+
+  begin(specs: EnqueueSpec[]): PendingEnqueue {
+    if (this.phase === 'closed') return NOOP_PENDING;
+    try {
+      return this.track(specs);
+    } catch (error) {
+      this.runtime.log.warnOnce('record', 'could not record an enqueue', error);
+      return NOOP_PENDING;
+    }
+  }
+
+  /** Sets the response status and duration, finishes stacks and N+1 groups, and stores the record. */
+  async finish(status: number): Promise<void> {
+    this.record.request.status = status;
+    this.record.request.durationMs = round(performance.now() - this.startPerf);
+    this.phase = 'finished';
+    const grace = setTimeout(() => this.close(), this.runtime.options.limits.lateGraceMs);
+    grace.unref();
+    await this.save();
+  }
+
+  private track(specs: EnqueueSpec[]): PendingEnqueue {
+    const { runtime, record } = this;
+    const late = this.phase === 'finished';
+    const callSite = runtime.options.captureStacks ? runtime.captureCallSite() : undefined;
+    const enqueuedAt = Date.now();
+    const offsetMs = round(performance.now() - this.startPerf);
+    const batch: Array<TaskRecord | undefined> = [];
+    for (const spec of specs) {
+      const task = this.createTask(spec, enqueuedAt, offsetMs, late);
+      addToSummary(record.summary, task);
+      if (this.tracked.length < runtime.options.limits.maxTasksPerRequest) {
+        this.tracked.push({ task, callSite });
+        record.tasks.push(task);
+        batch.push(task);
+      } else {
+        record.droppedTasks += 1;
+        batch.push(task);
+      }
+    }
+    const started = performance.now();
+    let settled = false;
+    return {
+      settle: (outcome) => {
+        if (settled) return;
+        settled = true;
+        try {
+          this.settle(batch, performance.now() - started, outcome);
+        } catch (error) {
+          runtime.log.warnOnce('settle', 'could not record an enqueue result', error);
+        }
+      },
+    };
+  }
+
+  private createTask(spec: EnqueueSpec, enqueuedAt: number, offsetMs: number, late: boolean): TaskRecord {
+    const data = this.runtime.serialize(spec.data);
+    const opts = this.runtime.serialize(spec.opts ?? {});
+    const rawOpts = (spec.opts ?? {}) as { delay?: unknown };
+    const delayMs = typeof rawOpts.delay === 'number' && rawOpts.delay > 0 ? rawOpts.delay : 0;
+    this.seq += 1;
+    if (spec.source) this.runtime.rememberQueue(spec.prefix, spec.queue, spec.source);
+    return {
+      seq: this.seq,
+      jobId: null,
+      queue: spec.queue,
+      prefix: spec.prefix,
+      name: spec.name,
+      via: spec.via,
+      data: data.value,
+      opts: opts.value,
+      truncated: data.truncated || opts.truncated,
+      enqueuedAt,
+      offsetMs,
+      enqueueMs: 0,
+      delayMs,
+      scheduledFor: delayMs > 0 ? enqueuedAt + delayMs : null,
+      late,
+      error: null,
+      duplicate: null,
+      jobTimestamp: null,
+      parent: spec.parent ?? null,
+      schedulerId: spec.schedulerId ?? null,
+      origin: null,
+      stack: [],
+    };
+  }
+
+  private settle(batch: Array<TaskRecord | undefined>, elapsedMs: number, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
+    const summary = this.record.summary;
+    const share = round(elapsedMs / Math.max(1, batch.length));
+    const error = 'error' in outcome ? errorMessage(outcome.error) : null;
+    batch.forEach((task, index) => {
+      if (!task) return;
+      task.enqueueMs = share;
+      summary.enqueueMs = round(summary.enqueueMs + share);
+      const byQueue = summary.byQueue[task.queue];
+      if (byQueue) byQueue.enqueueMs = round(byQueue.enqueueMs + share);
+      const byName = summary.byName[task.name];
+      if (byName) byName.enqueueMs = round(byName.enqueueMs + share);
+      if (error !== null) {
+        task.error = error;
+        summary.failed += 1;
+        return;
+      }
+      const job = 'jobs' in outcome ? outcome.jobs[index] : undefined;
+      if (!job) return;
+      task.jobId = job.jobId;
+      task.jobTimestamp = job.timestamp ?? null;
+      if (job.duplicate !== undefined) task.duplicate = job.duplicate;
+      if (task.parent && job.parentJobId !== undefined) task.parent.jobId = job.parentJobId;
+    });
+    if (this.phase !== 'open') this.queueSave();
+  }
+
+  /** Late changes are saved together once the current burst of work is done. */
+  private queueSave(): void {
+    if (this.saveQueued || this.phase === 'closed') return;
+    this.saveQueued = true;
+    setImmediate(() => {
+      this.saveQueued = false;
+      void this.save();
+    });
+  }
+
+  private async save(): Promise<void> {
+    const { runtime, record } = this;
+    try {
+      for (const entry of this.tracked) {
+        if (!entry.callSite) continue;
+        const formatted = runtime.formatCallSite(entry.callSite);
+        entry.task.origin = formatted.origin;
+        entry.task.stack = formatted.stack;
+        // Drop the Error as soon as it is formatted: it can hold on to the frames' closures.
+        entry.callSite = undefined;
+      }
+      record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
+      await runtime.store.save(record);
+    } catch (error) {
+      runtime.log.warnOnce('save', 'could not store a request record', error);
+    }
+  }
+
+  private close(): void {
+    this.phase = 'closed';
+    for (const entry of this.tracked) entry.callSite = undefined;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function errorMessage(error: unknown): string {
+  try {
+    if (error instanceof Error) return error.message || error.name;
+    return String(error);
+  } catch {
+    return 'unknown error';
+  }
+}

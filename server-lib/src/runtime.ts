@@ -1,0 +1,76 @@
+import type { StackFrame } from './protocol.js';
+import { createLog, type TaskscopeLog } from './log.js';
+import type { ResolvedOptions } from './options.js';
+import { createSerializer, type SnapshotResult } from './serialize.js';
+import { captureCallSite, formatCallSite, type CallSite, type FormattedStack } from './stack.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+
+/** What every request recording of one Taskscope instance shares. */
+export interface TaskscopeRuntime {
+  readonly options: ResolvedOptions;
+  readonly store: Store;
+  readonly log: TaskscopeLog;
+  serialize(value: unknown): SnapshotResult;
+  captureCallSite(): CallSite;
+  formatCallSite(site: CallSite): FormattedStack;
+  /** Remembers the Queue instance behind a queue, so its status can be read through it. */
+  rememberQueue(prefix: string, queue: string, source: object): void;
+  /** The Queue instance last seen for a queue, if it is still alive. */
+  queueFor(prefix: string, queue: string): object | undefined;
+}
+
+// Frames of a loop that enqueues 1,000 jobs are the same 1,000 times: share one copy.
+const MAX_INTERNED_STACKS = 5_000;
+
+/**
+ * Builds the shared runtime from resolved options.
+ *
+ * @example
+ * ```ts
+ * const runtime = createRuntime(resolveOptions({}));
+ * runtime.serialize({ password: 'x' }); // { value: { password: { $taskscope: 'redacted' } }, … }
+ * ```
+ */
+export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = createLog()): TaskscopeRuntime {
+  const serialize = createSerializer({ limits: options.limits, redact: options.redact });
+  const store = options.store ?? new MemoryStore();
+  const maxFrames = options.limits.maxStackFrames;
+  const interned = new Map<string, FormattedStack>();
+  const queues = new Map<string, WeakRef<object>>();
+
+  return {
+    options,
+    store,
+    log,
+    serialize(value) {
+      try {
+        return serialize(value);
+      } catch (error) {
+        log.warnOnce('serialize', 'could not snapshot job data', error);
+        return { value: { $taskscope: 'unreadable', reason: 'serializer failed' }, truncated: true, bytes: 0 };
+      }
+    },
+    captureCallSite: () => captureCallSite(maxFrames + 8),
+    formatCallSite(site) {
+      const formatted = formatCallSite(site, { cwd: options.root, maxFrames });
+      const key = formatted.stack.map(frameKey).join('|');
+      const known = interned.get(key);
+      if (known) return known;
+      if (interned.size >= MAX_INTERNED_STACKS) interned.clear();
+      interned.set(key, formatted);
+      return formatted;
+    },
+    rememberQueue(prefix, queue, source) {
+      const key = `${prefix}:${queue}`;
+      if (queues.get(key)?.deref() !== source) queues.set(key, new WeakRef(source));
+    },
+    queueFor(prefix, queue) {
+      return queues.get(`${prefix}:${queue}`)?.deref();
+    },
+  };
+}
+
+function frameKey(frame: StackFrame): string {
+  return `${frame.file}:${frame.line}:${frame.column}:${frame.function ?? ''}`;
+}
