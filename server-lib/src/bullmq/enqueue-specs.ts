@@ -1,0 +1,256 @@
+/**
+ * Turns the arguments of BullMQ's enqueue methods into `EnqueueSpec`s, and their results into
+ * `EnqueuedJob`s in the same order. Pure functions over duck-typed shapes, so they work for
+ * every bullmq version whose classes have these fields (5.40+ and 6.x).
+ */
+import type { EnqueueSpec, EnqueuedJob } from '../scope.js';
+import { rememberSource } from './source-registry.js';
+
+type Options = Record<string, unknown>;
+
+/** The fields of a Queue the specs need (`jobsOpts` holds the queue's defaultJobOptions). */
+export interface QueueLike {
+  name: string;
+  opts?: { prefix?: string };
+  jobsOpts?: Options;
+}
+
+/** The fields of a FlowProducer the specs need. */
+export interface FlowProducerLike {
+  opts?: { prefix?: string };
+}
+
+/** A node of a flow tree as the app passes it to `FlowProducer.add`. */
+export interface FlowNodeLike {
+  name: string;
+  queueName: string;
+  data?: unknown;
+  prefix?: string;
+  opts?: Options & { jobId?: string; parent?: { id: string; queue: string } };
+  children?: FlowNodeLike[];
+}
+
+interface JobLike {
+  id?: string | null;
+  timestamp?: number;
+}
+
+interface JobNodeLike {
+  job?: JobLike;
+  children?: JobNodeLike[];
+}
+
+const DEFAULT_PREFIX = 'bull';
+
+// The options BullMQ will actually apply: the queue's defaultJobOptions under the call's own.
+// Copying only when there are defaults keeps the common case allocation-free.
+function withDefaults(defaults: Options | undefined, opts: unknown): unknown {
+  if (defaults === undefined) return opts;
+  for (const _ in defaults) return { ...defaults, ...(opts as Options | undefined) };
+  return opts;
+}
+
+function queueSpec(queue: QueueLike, via: EnqueueSpec['via'], name: unknown, data: unknown, opts: unknown): EnqueueSpec {
+  const prefix = queue.opts?.prefix ?? DEFAULT_PREFIX;
+  rememberSource(prefix, queue.name, queue);
+  return { via, queue: queue.name, prefix, name: String(name), data, opts: withDefaults(queue.jobsOpts, opts), source: queue };
+}
+
+function fromJob(job: JobLike | undefined | null, withTimestamp = true): EnqueuedJob {
+  if (job == null || typeof job !== 'object') return { jobId: null };
+  const jobId = job.id == null ? null : String(job.id);
+  return withTimestamp && typeof job.timestamp === 'number' ? { jobId, timestamp: job.timestamp } : { jobId };
+}
+
+function padTo(jobs: EnqueuedJob[], count: number): EnqueuedJob[] {
+  while (jobs.length < count) jobs.push({ jobId: null });
+  return jobs.length > count ? jobs.slice(0, count) : jobs;
+}
+
+/**
+ * Specs of `queue.add(name, data, opts)`.
+ *
+ * @example
+ * ```ts
+ * recorder.begin(describeAdd(queue, ['send', { to }, { delay: 1000 }]));
+ * ```
+ */
+export function describeAdd(queue: QueueLike, args: unknown[]): EnqueueSpec[] {
+  return [queueSpec(queue, 'add', args[0], args[1], args[2])];
+}
+
+/**
+ * Specs of `queue.addBulk(jobs)`, one per job.
+ *
+ * @example
+ * ```ts
+ * describeAddBulk(queue, [[{ name: 'a', data: {} }]]);
+ * ```
+ */
+export function describeAddBulk(queue: QueueLike, args: unknown[]): EnqueueSpec[] {
+  const jobs = Array.isArray(args[0]) ? (args[0] as Array<{ name?: unknown; data?: unknown; opts?: unknown } | null>) : [];
+  return jobs.map((job) => queueSpec(queue, 'addBulk', job?.name, job?.data, job?.opts));
+}
+
+/**
+ * Spec of `queue.upsertJobScheduler(id, repeatOpts, template)`: the scheduler's first job, with
+ * the repeat options folded into `opts` so the panel can show the schedule.
+ *
+ * @example
+ * ```ts
+ * describeUpsertJobScheduler(queue, ['every-minute', { every: 60_000 }, { name: 'tick' }]);
+ * ```
+ */
+export function describeUpsertJobScheduler(queue: QueueLike, args: unknown[]): EnqueueSpec[] {
+  const schedulerId = args[0] == null ? null : String(args[0]);
+  const template = (args[2] ?? {}) as { name?: unknown; data?: unknown; opts?: Options };
+  const spec = queueSpec(queue, 'scheduler', template.name ?? schedulerId, template.data ?? {}, { ...template.opts, repeat: args[1] });
+  spec.schedulerId = schedulerId;
+  return [spec];
+}
+
+function lastSegment(qualifiedName: string): string {
+  return qualifiedName.slice(qualifiedName.lastIndexOf(':') + 1);
+}
+
+// Pre-order (node, then its children in order): the same walk `jobsOfFlowTree` makes over the
+// JobNode tree BullMQ returns, which mirrors the input tree child for child.
+function describeFlowNode(
+  producer: FlowProducerLike,
+  node: FlowNodeLike,
+  queuesOptions: Record<string, { defaultJobOptions?: Options }> | undefined,
+  parent: EnqueueSpec['parent'],
+  out: EnqueueSpec[],
+): void {
+  const prefix = node.prefix ?? producer.opts?.prefix ?? DEFAULT_PREFIX;
+  rememberSource(prefix, node.queueName, producer);
+  out.push({
+    via: 'flow',
+    queue: node.queueName,
+    prefix,
+    name: String(node.name),
+    data: node.data,
+    opts: withDefaults(queuesOptions?.[node.queueName]?.defaultJobOptions, node.opts),
+    parent,
+    source: producer,
+  });
+  if (!Array.isArray(node.children)) return;
+  const self = { queue: node.queueName, jobId: node.opts?.jobId ?? null };
+  for (const child of node.children) describeFlowNode(producer, child, queuesOptions, self, out);
+}
+
+function describeFlow(producer: FlowProducerLike, flow: FlowNodeLike, flowOpts: unknown, out: EnqueueSpec[]): void {
+  if (flow == null || typeof flow !== 'object') return;
+  const attachTo = flow.opts?.parent;
+  const parent = attachTo ? { queue: lastSegment(String(attachTo.queue)), jobId: String(attachTo.id) } : null;
+  const queuesOptions = (flowOpts as { queuesOptions?: Record<string, { defaultJobOptions?: Options }> } | undefined)?.queuesOptions;
+  describeFlowNode(producer, flow, queuesOptions, parent, out);
+}
+
+/**
+ * Specs of `flowProducer.add(flow, opts)`: every node of the tree, parents before children.
+ *
+ * @example
+ * ```ts
+ * describeFlowAdd(producer, [{ name: 'p', queueName: 'a', children: [{ name: 'c', queueName: 'b' }] }]);
+ * ```
+ */
+export function describeFlowAdd(producer: FlowProducerLike, args: unknown[]): EnqueueSpec[] {
+  const out: EnqueueSpec[] = [];
+  describeFlow(producer, args[0] as FlowNodeLike, args[1], out);
+  return out;
+}
+
+/**
+ * Specs of `flowProducer.addBulk(flows)`: the nodes of each flow in turn.
+ *
+ * @example
+ * ```ts
+ * describeFlowAddBulk(producer, [[flowA, flowB]]);
+ * ```
+ */
+export function describeFlowAddBulk(producer: FlowProducerLike, args: unknown[]): EnqueueSpec[] {
+  const out: EnqueueSpec[] = [];
+  const flows = Array.isArray(args[0]) ? (args[0] as FlowNodeLike[]) : [];
+  for (const flow of flows) describeFlow(producer, flow, undefined, out);
+  return out;
+}
+
+/**
+ * The job `queue.add` resolved to. Its `timestamp` is the one BullMQ wrote for a new job; when
+ * the id already existed (custom `jobId`, deduplication) BullMQ still returns a fresh Job object
+ * with a fresh timestamp and the old id, so a duplicate can only be told later, from Redis.
+ *
+ * @example
+ * ```ts
+ * pending.settle({ jobs: jobsOfAdd(await original, specs.length) });
+ * ```
+ */
+export function jobsOfAdd(result: unknown, count: number): EnqueuedJob[] {
+  return padTo([fromJob(result as JobLike)], count);
+}
+
+/**
+ * The jobs `queue.addBulk` resolved to, in input order.
+ *
+ * @example
+ * ```ts
+ * jobsOfAddBulk(jobs, specs.length);
+ * ```
+ */
+export function jobsOfAddBulk(result: unknown, count: number): EnqueuedJob[] {
+  return padTo(Array.isArray(result) ? result.map((job: JobLike) => fromJob(job)) : [], count);
+}
+
+/**
+ * The next job `upsertJobScheduler` resolved to (`undefined` when the schedule has ended).
+ * Its timestamp is left out: BullMQ stamps the stored job with a second `Date.now()` taken
+ * in the backend, so comparing the two would report false duplicates.
+ *
+ * @example
+ * ```ts
+ * jobsOfUpsertJobScheduler(job, 1);
+ * ```
+ */
+export function jobsOfUpsertJobScheduler(result: unknown, count: number): EnqueuedJob[] {
+  return padTo([fromJob(result as JobLike, false)], count);
+}
+
+function walkJobNode(node: JobNodeLike | undefined, parentJobId: string | null | undefined, out: EnqueuedJob[]): void {
+  const job = fromJob(node?.job);
+  if (parentJobId !== undefined) job.parentJobId = parentJobId;
+  out.push(job);
+  if (!Array.isArray(node?.children)) return;
+  for (const child of node.children) walkJobNode(child, job.jobId, out);
+}
+
+/**
+ * The jobs of the JobNode tree `flowProducer.add` resolved to, in the order of `describeFlowAdd`.
+ *
+ * @example
+ * ```ts
+ * jobsOfFlowAdd(tree, specs.length, [flow]);
+ * ```
+ */
+export function jobsOfFlowAdd(result: unknown, count: number, args: unknown[]): EnqueuedJob[] {
+  const out: EnqueuedJob[] = [];
+  if (result != null) walkJobNode(result as JobNodeLike, (args[0] as FlowNodeLike | undefined)?.opts?.parent?.id, out);
+  return padTo(out, count);
+}
+
+/**
+ * The jobs of every tree `flowProducer.addBulk` resolved to, in the order of `describeFlowAddBulk`.
+ *
+ * @example
+ * ```ts
+ * jobsOfFlowAddBulk(trees, specs.length, [flows]);
+ * ```
+ */
+export function jobsOfFlowAddBulk(result: unknown, count: number, args: unknown[]): EnqueuedJob[] {
+  const out: EnqueuedJob[] = [];
+  const flows = Array.isArray(args[0]) ? (args[0] as Array<FlowNodeLike | undefined>) : [];
+  if (Array.isArray(result)) {
+    result.forEach((tree: JobNodeLike, index) => walkJobNode(tree, flows[index]?.opts?.parent?.id, out));
+  }
+  return padTo(out, count);
+}

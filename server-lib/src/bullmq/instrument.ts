@@ -1,0 +1,166 @@
+/**
+ * Zero-config instrumentation of BullMQ's enqueue paths. Each enqueue reaches the request's
+ * recorder exactly once, and the app sees BullMQ's own `this`, arguments, results and errors.
+ *
+ * Checked against bullmq 6.7's source: `Queue.addBulk` goes through `Job.createBulk`, not `add`;
+ * `Queue.add` through `addJob` and `Job.create`; flows through `FlowProducer.addNode` and
+ * `backend.addFlow`; and a Worker schedules the next iteration of a job scheduler through
+ * `JobScheduler.prototype.upsertJobScheduler`, which is a different class from the patched
+ * `Queue.prototype.upsertJobScheduler`. So no patched method calls another. Subclasses in apps
+ * may (an `addBulk` override that calls `this.add`), hence the re-entrancy guard below.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createLog } from '../log.js';
+import {
+  describeAdd, describeAddBulk, describeFlowAdd, describeFlowAddBulk, describeUpsertJobScheduler,
+  jobsOfAdd, jobsOfAddBulk, jobsOfFlowAdd, jobsOfFlowAddBulk, jobsOfUpsertJobScheduler,
+} from './enqueue-specs.js';
+
+import { esmEntryOfBullMQ } from './esm-entry.js';
+import { wrapEnqueue, type AnyFunction, type Describe, type Outcome } from './wrap-enqueue.js';
+
+/** The part of a bullmq module the instrumentation patches. */
+export interface BullMQModule {
+  Queue: Function;
+  FlowProducer: Function;
+}
+
+const PATCHED = Symbol.for('taskscope.bullmq.patched');
+const log = createLog();
+
+interface PatchState {
+  users: number;
+  restore: () => void;
+}
+
+function patchMethods(
+  proto: Record<PropertyKey, unknown>,
+  methods: Array<[string, Describe, Outcome]>,
+  state: { active: boolean },
+): () => void {
+  const restores: Array<() => void> = [];
+  for (const [method, describe, outcome] of methods) {
+    const original = proto[method];
+    if (typeof original !== 'function') continue; // e.g. upsertJobScheduler before bullmq 5.16
+    const hadOwn = Object.prototype.hasOwnProperty.call(proto, method);
+    const wrapped = wrapEnqueue(original as AnyFunction, describe, outcome, state);
+    Object.defineProperty(proto, method, { value: wrapped, writable: true, configurable: true, enumerable: false });
+    restores.push(() => {
+      // Someone (another tracer) wrapped on top of us: leave their wrapper in place; `state.active`
+      // turns ours into a pass-through.
+      if (proto[method] !== wrapped) return;
+      if (hadOwn) Object.defineProperty(proto, method, { value: original, writable: true, configurable: true, enumerable: false });
+      else delete proto[method];
+    });
+  }
+  return () => restores.forEach((restore) => restore());
+}
+
+// The mark is an own property of each prototype, so an app's subclass of Queue (whose prototype
+// inherits the mark) can still be instrumented, and the base class is never patched twice.
+function patchPrototypeOnce(proto: Record<PropertyKey, unknown>, methods: Array<[string, Describe, Outcome]>): () => void {
+  let patch = Object.prototype.hasOwnProperty.call(proto, PATCHED) ? (proto[PATCHED] as PatchState) : undefined;
+  if (patch === undefined) {
+    const state = { active: true };
+    const unpatch = patchMethods(proto, methods, state);
+    const created: PatchState = {
+      users: 0,
+      restore: () => {
+        state.active = false;
+        unpatch();
+        delete proto[PATCHED];
+      },
+    };
+    Object.defineProperty(proto, PATCHED, { value: created, configurable: true, enumerable: false });
+    patch = created;
+  }
+  const current = patch;
+  current.users += 1;
+  let undone = false;
+  return () => {
+    if (undone) return;
+    undone = true;
+    current.users -= 1;
+    if (current.users === 0) current.restore();
+  };
+}
+
+/**
+ * Patches the given bullmq module's prototypes once (idempotent, marked with a Symbol.for key);
+ * returns an undo.
+ *
+ * Patching is reference-counted: every call returns its own one-shot undo, and the original
+ * methods come back when every caller has undone. So a test that instruments and undoes never
+ * removes the instrumentation the app's middleware installed.
+ *
+ * @example
+ * ```ts
+ * import * as bullmq from 'bullmq';
+ * const undo = instrumentBullMQ(bullmq);
+ * // …
+ * undo();
+ * ```
+ */
+export function instrumentBullMQ(bullmq: BullMQModule): () => void {
+  const undoQueue = patchPrototypeOnce(bullmq.Queue.prototype as Record<PropertyKey, unknown>, [
+    ['add', describeAdd as Describe, jobsOfAdd],
+    ['addBulk', describeAddBulk as Describe, jobsOfAddBulk],
+    ['upsertJobScheduler', describeUpsertJobScheduler as Describe, jobsOfUpsertJobScheduler],
+  ]);
+  const undoFlow = patchPrototypeOnce(bullmq.FlowProducer.prototype as Record<PropertyKey, unknown>, [
+    ['add', describeFlowAdd as Describe, jobsOfFlowAdd],
+    ['addBulk', describeFlowAddBulk as Describe, jobsOfFlowAddBulk],
+  ]);
+  return () => {
+    undoQueue();
+    undoFlow();
+  };
+}
+
+function isBullMQ(value: unknown): value is BullMQModule {
+  const mod = value as Partial<BullMQModule> | null;
+  return typeof mod?.Queue === 'function' && typeof mod.FlowProducer === 'function';
+}
+
+/**
+ * Instruments the bullmq the app resolves (from `process.cwd()`) and the one taskscope itself
+ * resolves, each once. Never throws; logs once when bullmq can't be found.
+ *
+ * The CommonJS copies are patched before this returns. An ESM-only copy (a bullmq whose
+ * "exports" map sends `import` elsewhere) is patched a few ticks later, once `import()` settles,
+ * which is before any request arrives in practice.
+ *
+ * @example
+ * ```ts
+ * instrumentInstalledBullMQ(); // at middleware creation
+ * ```
+ */
+export function instrumentInstalledBullMQ(): void {
+  const bases = [join(process.cwd(), 'package.json'), import.meta.url];
+  let found = 0;
+  for (const base of bases) {
+    try {
+      const requireFrom = createRequire(base);
+      const mod: unknown = requireFrom('bullmq');
+      if (!isBullMQ(mod)) continue;
+      instrumentBullMQ(mod);
+      found += 1;
+      const esm = esmEntryOfBullMQ(requireFrom);
+      if (esm !== undefined) {
+        import(pathToFileURL(esm).href).then(
+          (loaded: unknown) => {
+            if (isBullMQ(loaded)) instrumentBullMQ(loaded);
+          },
+          (error: unknown) => log.warnOnce('bullmq-esm', 'could not instrument the ESM build of bullmq', error),
+        );
+      }
+    } catch {
+      // Not resolvable from here; the other base may still find it.
+    }
+  }
+  if (found === 0) {
+    log.warnOnce('no-bullmq', 'bullmq could not be found from the working directory; jobs will not be tracked. Call instrumentBullMQ(bullmq) yourself if it lives elsewhere');
+  }
+}
