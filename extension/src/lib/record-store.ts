@@ -1,0 +1,59 @@
+import type { JobStatus, RequestRecord } from 'taskscope/protocol';
+import type { TrackedResponse } from './headers.js';
+import type { Problem } from './debug-api.js';
+
+/** One line of the request list and everything loaded for it. */
+export interface RequestEntry {
+  hit: TrackedResponse;
+  record: RequestRecord | null;
+  loading: boolean;
+  problem: Problem | null;
+  /** Live status by task `seq`. */
+  statuses: ReadonlyMap<number, JobStatus>;
+  statusProblem: Problem | null;
+  /** Epoch ms of the last status answer. */
+  statusAt: number | null;
+  polling: boolean;
+}
+
+/** The list keeps at most this many requests; the oldest go first. */
+export const MAX_ENTRIES = 500;
+
+/** A fresh entry for a response that was just seen. */
+export function newEntry(hit: TrackedResponse): RequestEntry {
+  return { hit, record: null, loading: true, problem: null, statuses: new Map(), statusProblem: null, statusAt: null, polling: false };
+}
+
+/**
+ * Adds a response, newest first. A response already listed (same id, e.g. seen both live and
+ * in `getHAR()`) is not added twice. Returns the same array when nothing changed.
+ */
+export function addHit(entries: readonly RequestEntry[], hit: TrackedResponse, max = MAX_ENTRIES): RequestEntry[] {
+  if (entries.some((e) => e.hit.id === hit.id)) return entries as RequestEntry[];
+  const next = [newEntry(hit), ...entries];
+  // Keep newest-first order by start time even when getHAR() hands older requests in late.
+  if (entries.length && hit.startedAt < (entries[0]?.hit.startedAt ?? 0)) next.sort((a, b) => b.hit.startedAt - a.hit.startedAt);
+  return next.length > max ? next.slice(0, max) : next;
+}
+
+/** Replaces one entry's fields; other entries keep their identity so their rows do not re-render. */
+export function patchEntry(entries: readonly RequestEntry[], id: string, patch: Partial<RequestEntry>): RequestEntry[] {
+  return entries.map((e) => (e.hit.id === id ? { ...e, ...patch } : e));
+}
+
+/** Case-insensitive match on method, path, status and the jobs' queue and names once loaded. */
+export function filterEntries(entries: readonly RequestEntry[], text: string): RequestEntry[] {
+  const needle = text.trim().toLowerCase();
+  if (!needle) return entries as RequestEntry[];
+  return entries.filter((e) => {
+    const head = `${e.hit.method} ${e.hit.path} ${e.hit.status}`.toLowerCase();
+    if (head.includes(needle)) return true;
+    const tasks = e.record?.tasks ?? [];
+    return tasks.some((t) => t.name.toLowerCase().includes(needle) || t.queue.toLowerCase().includes(needle));
+  });
+}
+
+/** Number of jobs to show in the list: the record's total, else the Server-Timing hint. */
+export function jobCount(entry: RequestEntry): number | null {
+  return entry.record?.summary.total ?? entry.hit.taskCount;
+}

@@ -1,0 +1,232 @@
+import { addHit, patchEntry, type RequestEntry } from '../lib/record-store.js';
+import { allFinished, fetchRecent, fetchRecord, fetchStatus, indexStatuses, type Fetcher } from '../lib/debug-api.js';
+import { recordUrlFor, type TrackedResponse, type HarEntryLike, trackedFromHar } from '../lib/headers.js';
+import { StatusPoller, type PollOutcome } from '../lib/status-poller.js';
+import type { Settings } from '../lib/settings.js';
+import type { PanelState } from './state.svelte.js';
+
+export interface ControllerDeps {
+  fetcher: Fetcher;
+  /** Asks the user for access to a host the manifest does not cover. */
+  requestHostAccess?: (origin: string) => Promise<boolean>;
+  saveSettings?: (settings: Settings) => Promise<void>;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  pollIntervalMs?: number;
+  pollMaxMs?: number;
+}
+
+/** Records loaded at once; a HAR with a hundred tracked requests must not open a hundred sockets. */
+const MAX_PARALLEL_LOADS = 4;
+
+/**
+ * Ties the state to the debug API: lists responses, loads their records (with the brief retry),
+ * and polls job status while the panel is visible.
+ */
+export class PanelController {
+  #state: PanelState;
+  #deps: ControllerDeps;
+  #pollers = new Map<string, StatusPoller>();
+  #queue: string[] = [];
+  #loading = 0;
+
+  constructor(state: PanelState, deps: ControllerDeps) {
+    this.#state = state;
+    this.#deps = deps;
+  }
+
+  #now(): number {
+    return (this.#deps.now ?? Date.now)();
+  }
+
+  #entry(id: string): RequestEntry | undefined {
+    return this.#state.entries.find((e) => e.hit.id === id);
+  }
+
+  #patch(id: string, patch: Partial<RequestEntry>): void {
+    this.#state.entries = patchEntry(this.#state.entries, id, patch);
+  }
+
+  /** The token the user set for an origin, if any. */
+  tokenFor(origin: string): string | null {
+    return this.#state.settings.tokens[origin] || null;
+  }
+
+  /** Handles one finished request of the inspected page. */
+  onHarEntry(entry: HarEntryLike): void {
+    this.#state.responsesSeen++;
+    const hit = trackedFromHar(entry, this.#now());
+    if (hit) this.addHit(hit);
+  }
+
+  /** Lists a tracked response and loads its record. The selection never moves once made. */
+  addHit(hit: TrackedResponse): void {
+    const before = this.#state.entries;
+    this.#state.entries = addHit(before, hit);
+    this.#state.lastOrigin = hit.origin;
+    if (this.#state.entries === before) return;
+    if (this.#state.selectedId === null) this.#state.selectedId = hit.id;
+    this.#enqueueLoad(hit.id);
+  }
+
+  #enqueueLoad(id: string): void {
+    this.#queue.push(id);
+    this.#drain();
+  }
+
+  #drain(): void {
+    while (this.#loading < MAX_PARALLEL_LOADS && this.#queue.length) {
+      const id = this.#queue.shift() as string;
+      this.#loading++;
+      void this.load(id).finally(() => {
+        this.#loading--;
+        this.#drain();
+      });
+    }
+  }
+
+  /** Loads (or reloads) a request's record, then starts live status when jobs are unfinished. */
+  async load(id: string): Promise<void> {
+    const entry = this.#entry(id);
+    if (!entry) return;
+    this.#patch(id, { loading: true, problem: null });
+    const { hit } = entry;
+    const result = await fetchRecord(this.#deps.fetcher, hit.recordUrl, this.tokenFor(hit.origin), {
+      respondedAt: hit.startedAt + (hit.durationMs ?? 0),
+      now: this.#deps.now,
+      sleep: this.#deps.sleep,
+    });
+    if (!this.#entry(id)) return; // cleared meanwhile
+    if (!result.ok) {
+      this.#patch(id, { loading: false, problem: result.problem });
+      return;
+    }
+    this.#patch(id, { loading: false, record: result.value, problem: null });
+    if (result.value.tasks.some((t) => t.jobId !== null)) this.startPolling(id);
+  }
+
+  /** Fetches the status of a request's jobs once. */
+  async refreshStatus(id: string): Promise<PollOutcome> {
+    const entry = this.#entry(id);
+    if (!entry?.record) return 'finished';
+    const result = await fetchStatus(this.#deps.fetcher, entry.hit.statusUrl, this.tokenFor(entry.hit.origin));
+    const current = this.#entry(id);
+    if (!current?.record) return 'finished';
+    if (!result.ok) {
+      this.#patch(id, { statusProblem: result.problem });
+      // Expired or refused: polling again will not help.
+      return result.problem.kind === 'unreachable' ? 'pending' : 'finished';
+    }
+    const statuses = indexStatuses(current.record, result.value.jobs);
+    this.#patch(id, { statuses, statusProblem: null, statusAt: this.#now() });
+    this.#state.now = this.#now();
+    return allFinished(current.record, statuses) ? 'finished' : 'pending';
+  }
+
+  /** Starts (or restarts, with a fresh two-minute budget) live status for one request. */
+  startPolling(id: string): void {
+    let poller = this.#pollers.get(id);
+    if (!poller) {
+      poller = new StatusPoller({
+        poll: () => this.refreshStatus(id),
+        intervalMs: this.#deps.pollIntervalMs,
+        maxMs: this.#deps.pollMaxMs,
+        onActiveChange: (active) => {
+          if (this.#entry(id)) this.#patch(id, { polling: active });
+        },
+      });
+      poller.setVisible(this.#state.visible);
+      this.#pollers.set(id, poller);
+    }
+    poller.start();
+  }
+
+  /** The Refresh button: one status call now, and live status again if jobs are unfinished. */
+  async refresh(id: string): Promise<void> {
+    const outcome = await this.refreshStatus(id);
+    if (outcome === 'pending') this.startPolling(id);
+  }
+
+  /** "Refresh all": every listed request with a record. */
+  async refreshAll(): Promise<void> {
+    await Promise.all(this.#state.entries.filter((e) => e.record).map((e) => this.refresh(e.hit.id)));
+  }
+
+  setVisible(visible: boolean): void {
+    this.#state.visible = visible;
+    for (const poller of this.#pollers.values()) poller.setVisible(visible);
+  }
+
+  clear(): void {
+    for (const poller of this.#pollers.values()) poller.stop();
+    this.#pollers.clear();
+    this.#queue = [];
+    this.#state.entries = [];
+    this.#state.selectedId = null;
+    this.#state.selectedSeq = null;
+  }
+
+  /** The inspected page navigated: start over unless the user preserves the log. */
+  onNavigate(): void {
+    if (!this.#state.settings.preserveLog) {
+      this.clear();
+      this.#state.responsesSeen = 0;
+    }
+  }
+
+  select(id: string | null): void {
+    if (id !== this.#state.selectedId) this.#state.selectedSeq = null;
+    this.#state.selectedId = id;
+  }
+
+  /** Lists the server's recent requests (also those made before DevTools opened). */
+  async loadRecent(origin: string): Promise<void> {
+    const { prefix } = this.#state.settings;
+    const result = await fetchRecent(this.#deps.fetcher, origin, prefix, this.tokenFor(origin));
+    if (!result.ok) {
+      this.#state.notice = `Could not load recent requests from ${origin}: ${result.problem.kind}`;
+      return;
+    }
+    this.#state.notice = null;
+    for (const item of [...result.value.requests].reverse()) {
+      const recordUrl = recordUrlFor(origin, item.id, `${prefix}/requests/${encodeURIComponent(item.id)}`);
+      this.addHit({
+        id: item.id,
+        origin,
+        recordUrl,
+        statusUrl: `${recordUrl}/status`,
+        method: item.method,
+        path: item.url,
+        status: item.status ?? 0,
+        startedAt: item.startedAt,
+        durationMs: item.durationMs,
+        taskCount: item.taskCount,
+        enqueueMs: null,
+      });
+    }
+  }
+
+  /** Saves the token for one origin and retries what it refused. */
+  async setToken(origin: string, token: string): Promise<void> {
+    const settings = this.#state.settings;
+    await this.updateSettings({ ...settings, tokens: { ...settings.tokens, [origin]: token } });
+  }
+
+  /** Asks for access to `origin`, then reloads its requests that could not be fetched. */
+  async allowHost(origin: string): Promise<boolean> {
+    const granted = (await this.#deps.requestHostAccess?.(origin)) ?? false;
+    if (granted) for (const entry of this.#state.entries) if (entry.hit.origin === origin && entry.problem) void this.load(entry.hit.id);
+    return granted;
+  }
+
+  /** Saves settings; a changed token reloads the requests of its origin that it refused. */
+  async updateSettings(settings: Settings): Promise<void> {
+    const previous = this.#state.settings;
+    this.#state.settings = settings;
+    await this.#deps.saveSettings?.(settings);
+    for (const entry of this.#state.entries) {
+      const origin = entry.hit.origin;
+      if (previous.tokens[origin] !== settings.tokens[origin] && entry.problem) void this.load(entry.hit.id);
+    }
+  }
+}
