@@ -94,7 +94,7 @@ describe('queue.add()', () => {
     expect(seen[0]![3]).toBe(opts);
     expect(patched).toBeInstanceOf(Job);
     expect(Object.keys(patched).sort()).toEqual(Object.keys(plain).sort());
-    expect(patched.queue).toBe(plain.queue);
+    expect(patched.queueName).toBe(plain.queueName);
     expect({ name: patched.name, data: patched.data, opts: patched.opts }).toEqual({ name: plain.name, data: plain.data, opts: plain.opts });
     expect(Number(plain.id)).toBe(Number(patched.id) + 1);
   });

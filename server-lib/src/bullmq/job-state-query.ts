@@ -98,7 +98,13 @@ export function unavailableStatus(ref: JobRef, reason: string, state: JobState =
  */
 export function decodeJobStatus(ref: JobRef, replies: Array<[Error | null, unknown]>, serialize: SerializeValue, now: number): JobStatus {
   const failure = replies.find(([error]) => error !== null)?.[0];
-  if (failure) return unavailableStatus(ref, `Redis answered with an error: ${failure.message}`, 'unknown');
+  // A ReplyError is Redis's own answer (WRONGTYPE, or LPOS on Redis < 6.0.6): the job's state is
+  // unknown. Any other error is ioredis giving up on the connection: Redis is unavailable.
+  if (failure) {
+    return failure.name === 'ReplyError'
+      ? unavailableStatus(ref, `Redis answered with an error: ${failure.message}`, 'unknown')
+      : unavailableStatus(ref, `could not read from Redis: ${failure.message}`);
+  }
   const hash = (replies[0]?.[1] ?? {}) as Record<string, string>;
   const seq = ref.seq === undefined ? {} : { seq: ref.seq };
   if (Object.keys(hash).length === 0) {
