@@ -1,0 +1,131 @@
+import type { RequestListItem, RequestRecord } from '../protocol.js';
+import { integerOption, invalid, objectOption } from '../validate.js';
+import { fitRecord, toListItem, type Store } from './store.js';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Records kept; saving one more evicts the least recently saved.
+   * @defaultValue 1000
+   */
+  maxRecords?: number;
+  /**
+   * Total JSON size of the kept records, in characters; the least recently saved are evicted to
+   * stay under it. A record larger than this on its own is kept without the tasks that do not fit.
+   * @defaultValue 67108864 (64 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * How long a record is kept after its last save.
+   * @defaultValue 1800000 (30 minutes)
+   */
+  ttlMs?: number;
+  /**
+   * The clock, in epoch ms; for tests.
+   * @defaultValue Date.now
+   */
+  now?: () => number;
+}
+
+interface Entry {
+  record: RequestRecord;
+  bytes: number;
+  expiresAt: number;
+}
+
+/**
+ * The default store: records in this process's memory, bounded by count, size and age. The
+ * record object is kept as given (no copy), so saving costs next to nothing.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore({ maxRecords: 200, ttlMs: 10 * 60_000 });
+ * await store.save(record);
+ * await store.get(record.id); // the same object
+ * ```
+ */
+export class MemoryStore implements Store {
+  // A Map iterates in insertion order and a save re-inserts, so the first entry is the least
+  // recently saved, which is also the first to expire.
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private bytes = 0;
+  private evicted = 0;
+
+  constructor(options?: MemoryStoreOptions) {
+    const given = objectOption<MemoryStoreOptions>('options', options);
+    this.maxRecords = integerOption('maxRecords', given.maxRecords, 1000, 1);
+    this.maxBytes = integerOption('maxBytes', given.maxBytes, 64 * 1024 * 1024, 1);
+    this.ttlMs = integerOption('ttlMs', given.ttlMs, 30 * 60_000, 1);
+    if (given.now !== undefined && typeof given.now !== 'function') invalid('now', 'a function returning epoch ms', given.now);
+    this.now = given.now ?? Date.now;
+  }
+
+  /** What the store holds now; `evicted` counts records removed to respect `maxRecords` or `maxBytes`. */
+  get stats(): { records: number; bytes: number; evicted: number } {
+    this.purgeExpired(this.now());
+    return { records: this.entries.size, bytes: this.bytes, evicted: this.evicted };
+  }
+
+  async save(record: RequestRecord, meta?: { bytes?: number }): Promise<void> {
+    if (typeof record !== 'object' || record === null || typeof record.id !== 'string') invalid('record', 'a RequestRecord', record);
+    const now = this.now();
+    this.remove(record.id);
+    let kept = record;
+    let bytes = typeof meta?.bytes === 'number' && meta.bytes >= 0 ? meta.bytes : JSON.stringify(record).length;
+    if (bytes > this.maxBytes) {
+      const fitted = fitRecord(record, this.maxBytes);
+      if (!fitted) return;
+      kept = fitted.record;
+      bytes = fitted.json.length;
+    }
+    this.entries.set(record.id, { record: kept, bytes, expiresAt: now + this.ttlMs });
+    this.bytes += bytes;
+    this.purgeExpired(now);
+    while (this.entries.size > this.maxRecords || this.bytes > this.maxBytes) {
+      const oldest = this.entries.keys().next().value as string;
+      this.remove(oldest);
+      this.evicted += 1;
+    }
+  }
+
+  async get(id: string): Promise<RequestRecord | undefined> {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.remove(id);
+      return undefined;
+    }
+    return entry.record;
+  }
+
+  async list(limit?: number): Promise<RequestListItem[]> {
+    this.purgeExpired(this.now());
+    const records = Array.from(this.entries.values(), (entry) => entry.record);
+    records.sort((a, b) => b.request.startedAt - a.request.startedAt);
+    const count = typeof limit === 'number' && limit >= 0 ? limit : records.length;
+    return records.slice(0, count).map(toListItem);
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private purgeExpired(now: number): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.expiresAt > now) return;
+      this.remove(id);
+    }
+  }
+
+  private remove(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    this.bytes -= entry.bytes;
+  }
+}
