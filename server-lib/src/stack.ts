@@ -1,0 +1,242 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StackFrame } from './protocol.js';
+
+/** A captured call stack, formatted later by {@link formatCallSite}. Opaque to callers. */
+export interface CallSite {
+  readonly [callSiteBrand]: true;
+}
+declare const callSiteBrand: unique symbol;
+
+export interface FormattedStack {
+  /** The innermost application frame, or `null` when none is left. */
+  origin: StackFrame | null;
+  /** Application frames, innermost first. */
+  stack: StackFrame[];
+}
+
+export interface FormatOptions {
+  /**
+   * Directory frame paths are made relative to, when inside it.
+   * @defaultValue process.cwd()
+   */
+  cwd?: string;
+  /**
+   * Application frames kept.
+   * @defaultValue 10
+   */
+  maxFrames?: number;
+}
+
+/** What a {@link CallSite} really is: the captured trace until formatted, then its frames. */
+interface Site {
+  // The object V8 captured the trace on; dropped once parsed, so the trace is not retained.
+  holder: { stack?: unknown } | undefined;
+  frames: StackFrame[] | undefined;
+  cache: { key: string; formatted: FormattedStack } | undefined;
+}
+
+const DEFAULT_CAPTURE_FRAMES = 20;
+const DEFAULT_FORMAT_FRAMES = 10;
+const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: [] }) as FormattedStack;
+
+// Taskscope's own files, from src or dist: this file is {package}/src/stack.ts or {package}/dist/stack.js.
+const PACKAGE_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url))) + path.sep;
+
+/**
+ * Captures the current call stack cheaply: V8 records the frames, nothing is turned into text
+ * until {@link formatCallSite}. Meant for the enqueue hot path.
+ *
+ * @example
+ * ```ts
+ * const site = captureCallSite(30);
+ * // … later, off the hot path:
+ * formatCallSite(site).origin; // { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'createOrder' }
+ * ```
+ */
+export function captureCallSite(maxFrames = DEFAULT_CAPTURE_FRAMES): CallSite {
+  const holder: { stack?: unknown } = {};
+  const site: Site = { holder, frames: undefined, cache: undefined };
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = maxFrames;
+    Error.captureStackTrace(holder, captureCallSite);
+  } catch {
+    // A frozen Error (hardened environments) still captures, with the app's limit.
+    Error.captureStackTrace(holder, captureCallSite);
+  } finally {
+    if (Error.stackTraceLimit !== limit) Error.stackTraceLimit = limit;
+  }
+  return site as unknown as CallSite;
+}
+
+/**
+ * Turns a captured stack into application frames: Node internals, `node_modules` and Taskscope's
+ * own files are left out, paths are made relative to `cwd`. The result is cached on the site.
+ * Never throws; an absent or unrecognisable stack gives no frames.
+ *
+ * @example
+ * ```ts
+ * const { origin, stack } = formatCallSite(site, { cwd: '/srv/app', maxFrames: 5 });
+ * ```
+ */
+export function formatCallSite(site: CallSite, options: FormatOptions = {}): FormattedStack {
+  const state = site as unknown as Site;
+  try {
+    const cwd = options.cwd ?? process.cwd();
+    const maxFrames = options.maxFrames ?? DEFAULT_FORMAT_FRAMES;
+    const key = `${maxFrames}\u0000${cwd}`;
+    if (state.cache?.key === key) return state.cache.formatted;
+    if (state.frames === undefined) {
+      state.frames = readFrames(state.holder).filter((frame) => isApplicationFile(frame.file));
+      state.holder = undefined;
+    }
+    const formatted = toFormatted(state.frames, cwd, maxFrames);
+    state.cache = { key, formatted };
+    return formatted;
+  } catch {
+    return EMPTY;
+  }
+}
+
+/**
+ * Does for a stack text what {@link formatCallSite} does for a captured site, e.g. for the
+ * `stack` of an Error the app threw.
+ *
+ * @example
+ * ```ts
+ * formatStack(new Error().stack ?? '', { cwd: '/srv/app' }).origin;
+ * ```
+ */
+export function formatStack(text: string, options: FormatOptions = {}): FormattedStack {
+  try {
+    const frames = parseStack(text).filter((frame) => isApplicationFile(frame.file));
+    return toFormatted(frames, options.cwd ?? process.cwd(), options.maxFrames ?? DEFAULT_FORMAT_FRAMES);
+  } catch {
+    return EMPTY;
+  }
+}
+
+function toFormatted(frames: StackFrame[], cwd: string, maxFrames: number): FormattedStack {
+  const stack = frames.slice(0, Math.max(0, maxFrames)).map((frame) => ({ ...frame, file: displayPath(frame.file, cwd) }));
+  return { origin: stack[0] ?? null, stack };
+}
+
+/**
+ * Parses a V8 stack text into frames, keeping every frame it recognises (no filtering) with
+ * absolute paths; lines that are not frames (the message, `at <anonymous>`, `at native`) are skipped.
+ *
+ * @example
+ * ```ts
+ * parseStack('Error\n    at createOrder (/srv/app/src/orders.ts:45:9)');
+ * // [{ file: '/srv/app/src/orders.ts', line: 45, column: 9, function: 'createOrder' }]
+ * ```
+ */
+export function parseStack(text: string): StackFrame[] {
+  const frames: StackFrame[] = [];
+  for (const line of text.split('\n')) {
+    const frame = parseStackLine(line);
+    if (frame) frames.push(frame);
+  }
+  return frames;
+}
+
+/**
+ * Parses one line of a V8 stack: `at fn (file:l:c)`, `at file:l:c`, `at async fn (…)`,
+ * `at new Foo (…)`, `at Class.method [as alias] (…)`, eval frames (the eval call's position).
+ *
+ * @example
+ * ```ts
+ * parseStackLine('    at async Server.handle [as run] (file:///srv/app/a.js:3:7)');
+ * // { file: '/srv/app/a.js', line: 3, column: 7, function: 'Server.handle' }
+ * ```
+ */
+export function parseStackLine(line: string): StackFrame | null {
+  const text = line.trim();
+  if (!text.startsWith('at ')) return null;
+  let rest = text.slice(3);
+  if (rest.startsWith('async ')) rest = rest.slice(6);
+  let name: string | null = null;
+  let location = rest;
+  const call = /^(.*?) \((.*)\)$/.exec(rest);
+  if (call) {
+    name = call[1]!;
+    location = call[2]!;
+  }
+  if (location.startsWith('eval at ')) {
+    // `eval at outer (file:1:2), <anonymous>:3:4`: where eval was called is the useful position.
+    const inner = /\(([^()]*:\d+:\d+)\)/.exec(location);
+    if (!inner) return null;
+    location = inner[1]!;
+  }
+  const position = /^(.*):(\d+):(\d+)$/.exec(location);
+  if (!position || position[1] === '') return null;
+  return { file: toPath(position[1]!), line: Number(position[2]), column: Number(position[3]), function: functionName(name) };
+}
+
+function readFrames(holder: { stack?: unknown } | undefined): StackFrame[] {
+  if (!holder) return [];
+  const stack = holder.stack;
+  if (typeof stack === 'string') return parseStack(stack);
+  // An app's Error.prepareStackTrace may hand back V8's structured call sites as they are.
+  if (Array.isArray(stack)) return stack.map(fromV8CallSite).filter((frame): frame is StackFrame => frame !== null);
+  return [];
+}
+
+interface V8CallSite {
+  getFileName(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+  getFunctionName(): string | null;
+}
+
+function fromV8CallSite(site: unknown): StackFrame | null {
+  try {
+    const callSite = site as V8CallSite;
+    const file = callSite.getFileName();
+    const line = callSite.getLineNumber();
+    const column = callSite.getColumnNumber();
+    if (typeof file !== 'string' || typeof line !== 'number' || typeof column !== 'number') return null;
+    return { file: toPath(file), line, column, function: functionName(callSite.getFunctionName()) };
+  } catch {
+    return null;
+  }
+}
+
+function functionName(name: string | null): string | null {
+  if (name === null) return null;
+  const bare = name.replace(/ \[as [^\]]*\]$/, '');
+  return bare === '' || bare === '<anonymous>' || bare === 'Object.<anonymous>' ? null : bare;
+}
+
+function toPath(file: string): string {
+  if (!file.startsWith('file://')) return file;
+  try {
+    const pathname = decodeURIComponent(new URL(file).pathname);
+    // file:///C:/app/x.js is a Windows path, whatever platform formats it.
+    return /^\/[A-Za-z]:\//.test(pathname) ? pathname.slice(1).replaceAll('/', '\\') : pathname;
+  } catch {
+    return file;
+  }
+}
+
+/** An application frame: not Node's, not a dependency's, not Taskscope's. */
+export function isApplicationFile(file: string): boolean {
+  if (file.startsWith('node:') || file.startsWith('internal/') || file === 'native') return false;
+  if (file.includes('/node_modules/') || file.includes('\\node_modules\\')) return false;
+  return !file.startsWith(PACKAGE_DIR);
+}
+
+function displayPath(file: string, cwd: string): string {
+  const windows = isWindowsPath(file);
+  if (windows !== isWindowsPath(cwd)) return file;
+  const paths = windows ? path.win32 : path.posix;
+  if (!paths.isAbsolute(file)) return file;
+  const relative = paths.relative(cwd, file);
+  if (relative === '' || relative.startsWith('..') || paths.isAbsolute(relative)) return file;
+  return windows ? relative.replaceAll('\\', '/') : relative;
+}
+
+function isWindowsPath(file: string): boolean {
+  return /^[A-Za-z]:[\\/]/.test(file) || file.startsWith('\\\\');
+}
