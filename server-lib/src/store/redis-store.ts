@@ -36,14 +36,16 @@ const NAMESPACE_PATTERN = /^[A-Za-z0-9_.:{}-]{1,100}$/;
 
 // One atomic round trip per save: write the record and its list item, index it, and delete
 // what falls past maxRecords (keys included, so Redis memory stays bounded, not just the index).
-// KEYS: record, list item, index. ARGV: record JSON, item JSON, ttl, startedAt, id, maxRecords,
-// key prefix of trimmed ids, oldest startedAt still alive.
+// The index lives as long as its longest-lived record; ids of records that expired on their own
+// are swept by list(). KEYS: record, list item, index. ARGV: record JSON, item JSON, ttl,
+// startedAt, id, maxRecords, key prefix of trimmed ids.
 const SAVE_SCRIPT = `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[8])
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
+if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then
+  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+end
 local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
 if excess > 0 then
   local old = redis.call('ZRANGE', KEYS[3], 0, excess - 1)
@@ -107,7 +109,7 @@ export class RedisStore implements Store {
       SAVE_SCRIPT, 3,
       this.key('req', record.id), this.key('item', record.id), this.indexKey(),
       fitted.json, JSON.stringify(item), this.ttlMs, record.request.startedAt, record.id, this.maxRecords,
-      keyPrefix, Date.now() - this.ttlMs,
+      keyPrefix,
     );
   }
 
