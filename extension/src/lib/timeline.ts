@@ -9,6 +9,8 @@ export interface TimelineLane {
   wait: { from: number; to: number } | null;
   run: { from: number; to: number } | null;
   state: JobStatus['state'] | null;
+  /** A delayed job not due within the picture: ms from the request's start when it is due. */
+  dueAt: number | null;
 }
 
 export interface TimelineModel {
@@ -45,8 +47,29 @@ export function buildTimeline(record: RequestRecord, statuses: ReadonlyMap<numbe
     const open = status && !['completed', 'failed', 'removed'].includes(status.state) ? now - start : null;
     const wait = status ? { from: waitFrom, to: processed ?? open ?? waitFrom } : null;
     const run = processed !== null ? { from: processed, to: finished ?? open ?? processed } : null;
-    for (const span of [wait, run]) if (span) endMs = Math.max(endMs, span.to);
-    lanes.push({ seq: task.seq, label: `#${task.seq} ${task.name}`, enqueueAt: task.offsetMs, wait, run, state: status?.state ?? null });
+    // A job delayed by an hour would squeeze everything else into a sliver: its pending wait
+    // does not stretch the scale; the lane says when it is due instead.
+    const pendingDelay = task.scheduledFor !== null && (!status || status.state === 'delayed');
+    if (run) endMs = Math.max(endMs, run.to);
+    if (wait && !pendingDelay) endMs = Math.max(endMs, wait.to);
+    lanes.push({
+      seq: task.seq,
+      label: `#${task.seq} ${task.name}`,
+      enqueueAt: task.offsetMs,
+      wait,
+      run,
+      state: status?.state ?? null,
+      dueAt: pendingDelay && task.scheduledFor !== null ? task.scheduledFor - start : null,
+    });
   }
-  return { requestMs, endMs: Math.max(endMs, 1), marks, lanes, hiddenLanes: Math.max(0, record.tasks.length - lanes.length) };
+  endMs = Math.max(endMs, 1);
+  // Spans past the right edge are clipped to it; `dueAt` tells the rest.
+  const clip = (span: { from: number; to: number } | null) =>
+    span && { from: Math.min(span.from, endMs), to: Math.min(span.to, endMs) };
+  for (const lane of lanes) {
+    lane.wait = clip(lane.wait);
+    lane.run = clip(lane.run);
+    if (lane.dueAt !== null && lane.dueAt <= endMs) lane.dueAt = null;
+  }
+  return { requestMs, endMs, marks, lanes, hiddenLanes: Math.max(0, record.tasks.length - lanes.length) };
 }

@@ -1,0 +1,99 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core';
+
+/** The built Chrome extension (npm run build -w taskscope-extension). */
+export const EXTENSION_DIR = resolve(import.meta.dirname, '../../extension/dist');
+/** Where tests leave screenshots (git-ignored). */
+export const ARTIFACTS_DIR = resolve(import.meta.dirname, '../artifacts');
+
+/** Chromium to drive: `$CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
+export function chromiumPath(): string {
+  return process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+}
+
+/** A Chromium with the extension loaded, DevTools open on the first tab, and the Tasks panel shown. */
+export interface PanelSession {
+  browser: Browser;
+  /** The inspected tab. */
+  page: Page;
+  /** The DevTools front end, as a page. */
+  devtools: Page;
+  /** The Tasks panel's frame inside DevTools. */
+  panel: Frame;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  theme?: 'light' | 'dark';
+  extensionDir?: string;
+}
+
+/**
+ * Launches Chromium (new headless) with the extension, opens DevTools docked at the bottom,
+ * shows the Tasks panel and waits until the panel has subscribed to the network, following
+ * shared/notes/devtools-e2e.md. Requests made after this resolves are seen by the panel.
+ */
+export async function launchWithPanel(options: LaunchOptions = {}): Promise<PanelSession> {
+  const extensionDir = options.extensionDir ?? EXTENSION_DIR;
+  if (!existsSync(join(extensionDir, 'manifest.json'))) {
+    throw new Error(`No built extension in ${extensionDir}: run npm run build -w taskscope-extension first`);
+  }
+  const userDataDir = await mkdtemp(join(tmpdir(), 'taskscope-chromium-'));
+  // Docked at the bottom, the extension's tab is not hidden in the » overflow menu.
+  const preferences = { currentDockState: '"bottom"', uiTheme: options.theme === 'dark' ? '"dark"' : '"default"' };
+  await mkdir(join(userDataDir, 'Default'), { recursive: true });
+  await writeFile(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ devtools: { preferences } }));
+
+  const browser = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    devtools: true,
+    enableExtensions: true,
+    defaultViewport: null,
+    userDataDir,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--window-size=1280,900',
+      `--load-extension=${extensionDir}`,
+      `--disable-extensions-except=${extensionDir}`,
+    ],
+  });
+  const close = async (): Promise<void> => {
+    await browser.close().catch(() => undefined);
+    await rm(userDataDir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  try {
+    const target = await browser.waitForTarget((t) => t.url().startsWith('devtools://devtools/'), { timeout: 20_000 });
+    const devtools = await target.asPage();
+    const tab = await devtools.waitForSelector('aria/Tasks[role="tab"]', { timeout: 20_000 });
+    await tab?.click();
+    const panel = await devtools.waitForFrame(
+      (f) => f.url().startsWith('chrome-extension://') && !f.url().includes('devtools'),
+      { timeout: 20_000 },
+    );
+    // The frame exists before the panel script subscribed to the network: wait for its mark.
+    await panel.waitForSelector('html[data-ready="1"]', { timeout: 20_000 });
+    const [page] = await browser.pages();
+    if (!page) throw new Error('Chromium opened no tab');
+    return { browser, page, devtools, panel, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Saves a PNG of the DevTools window to test/artifacts/<name>.png and returns its path. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  const path = join(ARTIFACTS_DIR, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
