@@ -82,6 +82,21 @@ describe('PanelController', () => {
     controller.clear();
   });
 
+  it('shows the newest request with jobs until the user picks one, not the page own GET /', () => {
+    const state = createPanelState();
+    const controller = new PanelController(state, { fetcher: fakeServer().fetcher });
+    const page = makeRecord({ id: 'page-00000001', request: { method: 'GET', url: '/', status: 200, startedAt: 1, durationMs: 1 } }, 0);
+    page.tasks = [];
+    controller.onHarEntry(harFor(page));
+    expect(state.selectedId).toBe(page.id);
+    const orders = makeRecord({ id: 'orders-000001' }, 0);
+    controller.onHarEntry(harFor(orders));
+    expect(state.selectedId).toBe(orders.id);
+    controller.onHarEntry(harFor(makeRecord({ id: 'receipts-0001' }, 4)));
+    expect(state.selectedId).toBe(orders.id);
+    controller.clear();
+  });
+
   it('asks for a token, and retries with it once the user sets one', async () => {
     const server = fakeServer();
     const record = makeRecord({}, 0);

@@ -43,7 +43,9 @@ export async function launchWithPanel(options: LaunchOptions = {}): Promise<Pane
   }
   const userDataDir = await mkdtemp(join(tmpdir(), 'taskscope-chromium-'));
   // Docked at the bottom, the extension's tab is not hidden in the » overflow menu.
-  const preferences = { currentDockState: '"bottom"', uiTheme: options.theme === 'dark' ? '"dark"' : '"default"' };
+  const theme = options.theme === 'dark' ? '"dark"' : '"default"';
+  // The theme setting was renamed over Chrome versions; write both spellings.
+  const preferences = { currentDockState: '"bottom"', uiTheme: theme, 'ui-theme': theme };
   await mkdir(join(userDataDir, 'Default'), { recursive: true });
   await writeFile(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ devtools: { preferences } }));
 

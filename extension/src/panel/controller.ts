@@ -1,4 +1,4 @@
-import { addHit, patchEntry, type RequestEntry } from '../lib/record-store.js';
+import { addHit, jobCount, patchEntry, type RequestEntry } from '../lib/record-store.js';
 import { allFinished, fetchRecent, fetchRecord, fetchStatus, indexStatuses, type Fetcher } from '../lib/debug-api.js';
 import { recordUrlFor, type TrackedResponse, type HarEntryLike, trackedFromHar } from '../lib/headers.js';
 import { StatusPoller, type PollOutcome } from '../lib/status-poller.js';
@@ -29,6 +29,7 @@ export class PanelController {
   #pollers = new Map<string, StatusPoller>();
   #queue: string[] = [];
   #loading = 0;
+  #userSelected = false;
 
   constructor(state: PanelState, deps: ControllerDeps) {
     this.#state = state;
@@ -65,7 +66,14 @@ export class PanelController {
     this.#state.entries = addHit(before, hit);
     this.#state.lastOrigin = hit.origin;
     if (this.#state.entries === before) return;
-    if (this.#state.selectedId === null) this.#state.selectedId = hit.id;
+    // Until the user picks one, show the newest request that has jobs (not the page's own
+    // GET / or its favicon); once they pick, the selection stays put while they read.
+    const current = this.#state.selected;
+    const currentIsEmpty = current !== null && jobCount(current) === 0;
+    if (current === null || (!this.#userSelected && currentIsEmpty && (hit.taskCount ?? 1) > 0)) {
+      this.#state.selectedId = hit.id;
+      this.#state.selectedSeq = null;
+    }
     this.#enqueueLoad(hit.id);
   }
 
@@ -164,6 +172,7 @@ export class PanelController {
     this.#state.entries = [];
     this.#state.selectedId = null;
     this.#state.selectedSeq = null;
+    this.#userSelected = false;
   }
 
   /** The inspected page navigated: start over unless the user preserves the log. */
@@ -174,7 +183,9 @@ export class PanelController {
     }
   }
 
+  /** The user picked a request: from now on new requests do not move the selection. */
   select(id: string | null): void {
+    this.#userSelected = id !== null;
     if (id !== this.#state.selectedId) this.#state.selectedSeq = null;
     this.#state.selectedId = id;
   }
