@@ -1,0 +1,57 @@
+/**
+ * `npm run demo`: the shop's web app with Taskscope, and its BullMQ workers, in one process.
+ * Starts a private redis-server when REDIS_URL is not set, and stops it on exit.
+ */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createShopApp } from './app.js';
+import { readConfig } from './config.js';
+import { RedisNotInstalledError, startPrivateRedis, type PrivateRedis } from './private-redis.js';
+import { closeShopQueues, createShopQueues } from './queues.js';
+import { queueSettings } from './redis-connection.js';
+import { onShutdownSignal } from './shutdown.js';
+import { startWorkers } from './workers.js';
+
+const config = readConfig();
+
+let privateRedis: PrivateRedis | undefined;
+if (!config.redisUrl) {
+  try {
+    privateRedis = await startPrivateRedis();
+  } catch (err) {
+    console.error(err instanceof RedisNotInstalledError ? err.message : `Could not start redis-server: ${err}`);
+    process.exit(1);
+  }
+}
+const redisUrl = config.redisUrl ?? privateRedis!.url;
+const settings = queueSettings(redisUrl, config.queuePrefix);
+
+const queues = createShopQueues(settings);
+const stopWorkers = config.workers ? startWorkers(settings) : undefined;
+const { app, debug } = createShopApp(queues);
+
+const server = app.listen(config.port);
+try {
+  await once(server, 'listening');
+} catch (err) {
+  // e.g. EADDRINUSE: release everything, the private Redis included, before giving up.
+  console.error(`Could not listen on port ${config.port}: ${(err as Error).message}`);
+  await stopWorkers?.();
+  await closeShopQueues(queues);
+  await debug.close();
+  await privateRedis?.stop();
+  process.exit(1);
+}
+
+onShutdownSignal(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await stopWorkers?.();
+  await closeShopQueues(queues);
+  await debug.close();
+  await privateRedis?.stop();
+});
+
+const { port } = server.address() as AddressInfo;
+console.log(`Redis: ${redisUrl}${privateRedis ? ' (private, stopped on exit)' : ''}, queue prefix "${config.queuePrefix}"`);
+console.log(config.workers ? 'Workers: running in this process' : 'Workers: not started here (DEMO_WORKERS=0); run `npm run demo:worker`');
+console.log(`Taskscope demo: open http://localhost:${port} and DevTools → Tasks`);

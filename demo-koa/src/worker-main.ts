@@ -1,0 +1,22 @@
+/**
+ * `npm run demo:worker`: only the shop's BullMQ workers, for running them apart from the web
+ * app (start that with `DEMO_WORKERS=0 npm run demo`). Both must use the same REDIS_URL.
+ */
+import { readConfig } from './config.js';
+import { queueSettings } from './redis-connection.js';
+import { onShutdownSignal } from './shutdown.js';
+import { startWorkers } from './workers.js';
+
+const config = readConfig();
+if (!config.redisUrl) {
+  console.error(
+    'npm run demo:worker needs REDIS_URL, the Redis the web app uses, e.g.\n' +
+      '  REDIS_URL=redis://localhost:6379 DEMO_WORKERS=0 npm run demo\n' +
+      '  REDIS_URL=redis://localhost:6379 npm run demo:worker',
+  );
+  process.exit(1);
+}
+
+const stopWorkers = startWorkers(queueSettings(config.redisUrl, config.queuePrefix));
+onShutdownSignal(stopWorkers);
+console.log(`Taskscope demo workers: consuming the shop's queues on ${config.redisUrl} (prefix "${config.queuePrefix}")`);
