@@ -87,7 +87,7 @@ describe('the panel rendering a record', () => {
 
   it('renders 1,000 jobs with a capped table and a way to show the rest', () => {
     const { root } = render(makeRecord({}, 1000));
-    expect(root.querySelectorAll('table[aria-label="Jobs"] tbody tr')).toHaveLength(200);
+    expect(root.querySelectorAll('table[aria-label="Jobs"] tbody tr')).toHaveLength(100);
     const more = Array.from(root.querySelectorAll('button')).find((b) => text(b) === 'Show all') as HTMLButtonElement;
     more.click();
     flushSync();

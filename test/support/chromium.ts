@@ -45,7 +45,15 @@ export async function launchWithPanel(options: LaunchOptions = {}): Promise<Pane
   // Docked at the bottom, the extension's tab is not hidden in the » overflow menu.
   const theme = options.theme === 'dark' ? '"dark"' : '"default"';
   // The theme setting was renamed over Chrome versions; write both spellings.
-  const preferences = { currentDockState: '"bottom"', uiTheme: theme, 'ui-theme': theme };
+  // A taller DevTools (the inspected page/DevTools split) shows more of the panel in screenshots.
+  const split = JSON.stringify({ vertical: { size: 640 }, horizontal: { size: 600 } });
+  const preferences = {
+    currentDockState: '"bottom"',
+    uiTheme: theme,
+    'ui-theme': theme,
+    'InspectorView.splitViewState': split,
+    'inspector-view.split-view-state': split,
+  };
   await mkdir(join(userDataDir, 'Default'), { recursive: true });
   await writeFile(join(userDataDir, 'Default', 'Preferences'), JSON.stringify({ devtools: { preferences } }));
 
@@ -92,10 +100,17 @@ export async function launchWithPanel(options: LaunchOptions = {}): Promise<Pane
   }
 }
 
-/** Saves a PNG of the DevTools window to test/artifacts/<name>.png and returns its path. */
-export async function saveScreenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a PNG of the DevTools window to test/artifacts/<name>.png and returns its path. Cropped
+ * to DevTools itself (from its tab bar down) when the Tasks tab can be found.
+ */
+export async function saveScreenshot(devtools: Page, name: string): Promise<string> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   const path = join(ARTIFACTS_DIR, `${name}.png`);
-  await page.screenshot({ path });
+  const tab = await devtools.$('aria/Tasks[role="tab"]').catch(() => null);
+  const box = await tab?.boundingBox();
+  const size = await devtools.evaluate(() => ({ width: window.innerWidth, height: window.innerHeight }));
+  const top = box ? Math.max(0, Math.floor(box.y) - 2) : 0;
+  await devtools.screenshot({ path, captureBeyondViewport: false, clip: { x: 0, y: top, width: size.width, height: size.height - top } });
   return path;
 }

@@ -18,7 +18,7 @@ export interface TimelineModel {
   requestMs: number;
   /** The right edge of the picture, ms from the request's start. */
   endMs: number;
-  /** Every enqueue, ms from the request's start. */
+  /** Enqueue marks, ms from the request's start (thinned to one per pixel-ish column). */
   marks: Array<{ seq: number; at: number; late: boolean }>;
   lanes: TimelineLane[];
   /** Jobs left out of `lanes` to keep the picture readable. */
@@ -71,5 +71,19 @@ export function buildTimeline(record: RequestRecord, statuses: ReadonlyMap<numbe
     lane.run = clip(lane.run);
     if (lane.dueAt !== null && lane.dueAt <= endMs) lane.dueAt = null;
   }
-  return { requestMs, endMs, marks, lanes, hiddenLanes: Math.max(0, record.tasks.length - lanes.length) };
+  return { requestMs, endMs, marks: thinMarks(marks, endMs), lanes, hiddenLanes: Math.max(0, record.tasks.length - lanes.length) };
+}
+
+/**
+ * Keeps one mark per 1/400 of the width: a thousand enqueues would otherwise be a thousand
+ * elements drawn on top of each other. Late marks are kept apart so they stay visible.
+ */
+function thinMarks(marks: TimelineModel['marks'], endMs: number): TimelineModel['marks'] {
+  const seen = new Set<string>();
+  return marks.filter((mark) => {
+    const key = `${Math.round((mark.at / endMs) * 400)}:${mark.late}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
