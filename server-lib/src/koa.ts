@@ -72,7 +72,7 @@ const OUR_HEADERS = new Set([DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HE
 function keepHeadersThroughOnerror(ctx: Context, headers: TrackingHeaders): void {
   setHeaders(ctx, headers, false);
   const onerror = ctx.onerror;
-  ctx.onerror = function (this: Context, error: Error | null) {
+  ctx.onerror = function (this: Context, error: Error) {
     const res = this.res;
     const removeHeader = res.removeHeader;
     res.removeHeader = (name: string) => {

@@ -12,6 +12,10 @@ interface TrackedTask {
   callSite: CallSite | undefined;
 }
 
+const RECORD_BYTES = 600;
+const TASK_BYTES = 420;
+const FRAME_BYTES = 90;
+
 const NOOP_PENDING: PendingEnqueue = { settle() {} };
 
 /** Why a recording no longer takes tasks: open → finished (late tasks allowed) → closed. */
@@ -37,6 +41,8 @@ export class RequestRecording implements EnqueueRecorder {
   private phase: Phase = 'open';
   private seq = 0;
   private saveQueued = false;
+  // A running estimate of the record's JSON size, so the memory store need not stringify it.
+  private bytes = RECORD_BYTES;
 
   constructor(private readonly runtime: TaskscopeRuntime, method: string, url: string) {
     this.record = {
@@ -110,6 +116,7 @@ export class RequestRecording implements EnqueueRecorder {
     const rawOpts = (spec.opts ?? {}) as { delay?: unknown };
     const delayMs = typeof rawOpts.delay === 'number' && rawOpts.delay > 0 ? rawOpts.delay : 0;
     this.seq += 1;
+    this.bytes += TASK_BYTES + data.bytes + opts.bytes + spec.queue.length + spec.name.length;
     if (spec.source) this.runtime.rememberQueue(spec.prefix, spec.queue, spec.source);
     return {
       seq: this.seq,
@@ -159,6 +166,12 @@ export class RequestRecording implements EnqueueRecorder {
       task.jobId = job.jobId;
       task.jobTimestamp = job.timestamp ?? null;
       if (job.duplicate !== undefined) task.duplicate = job.duplicate;
+      if (job.delayMs !== undefined && task.delayMs === 0) {
+        task.delayMs = job.delayMs;
+        task.scheduledFor = task.enqueuedAt + job.delayMs;
+        summary.immediate -= 1;
+        summary.delayed += 1;
+      }
       if (task.parent && job.parentJobId !== undefined) task.parent.jobId = job.parentJobId;
     });
     if (this.phase !== 'open') this.queueSave();
@@ -182,11 +195,12 @@ export class RequestRecording implements EnqueueRecorder {
         const formatted = runtime.formatCallSite(entry.callSite);
         entry.task.origin = formatted.origin;
         entry.task.stack = formatted.stack;
+        this.bytes += FRAME_BYTES * formatted.stack.length;
         // Drop the Error as soon as it is formatted: it can hold on to the frames' closures.
         entry.callSite = undefined;
       }
       record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
-      await runtime.store.save(record);
+      await runtime.store.save(record, { bytes: this.bytes });
     } catch (error) {
       runtime.log.warnOnce('save', 'could not store a request record', error);
     }

@@ -24,6 +24,8 @@ export interface EnqueuedJob {
   timestamp?: number;
   /** Set when the instrumentation already knows the add returned an existing job. */
   duplicate?: boolean;
+  /** A delay only known from the result (a job scheduler's next iteration). */
+  delayMs?: number;
   /** Flow children learn their parent's id only from the result. */
   parentJobId?: string | null;
 }

@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { FlowProducer, Queue, Worker } from 'bullmq';
 import type Koa from 'koa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from 'taskscope';
@@ -109,6 +109,36 @@ describe('GET /__taskscope/requests/:id', () => {
       byQueue: { [queue.name]: { count: 4 } }, byName: { receipt: { count: 2 } },
     });
     expect(record.nPlusOne).toEqual([]);
+  });
+
+  it('records flows node by node and job schedulers with their first run\'s delay', async () => {
+    const flows = new FlowProducer({ connection: redisConnection() });
+    try {
+      await start(async (ctx) => {
+        await flows.add({ name: 'ship-order', queueName: queue.name, data: { orderId: 1 }, children: [
+          { name: 'pick', queueName: `${queue.name}-warehouse`, data: {} },
+          { name: 'invoice', queueName: queue.name, data: {} },
+        ] });
+        await queue.upsertJobScheduler('new-year', { pattern: '0 0 1 1 *' }, { name: 'greetings', data: { year: true } });
+        ctx.body = 'ok';
+      });
+      const record = await recordOf(await fetch(`${app!.url}/ship`));
+      expect(record.tasks.map((t) => [t.name, t.via, t.queue])).toEqual([
+        ['ship-order', 'flow', queue.name], ['pick', 'flow', `${queue.name}-warehouse`], ['invoice', 'flow', queue.name],
+        ['greetings', 'scheduler', queue.name],
+      ]);
+      const [parent, pick] = record.tasks;
+      expect(pick!.parent).toEqual({ queue: queue.name, jobId: parent!.jobId });
+      expect(record.tasks[3]).toMatchObject({ schedulerId: 'new-year', delayMs: expect.any(Number) });
+      expect(record.tasks[3]!.delayMs).toBeGreaterThan(0);
+      expect(record.summary).toMatchObject({ total: 4, immediate: 3, delayed: 1 });
+      expect(record.nPlusOne).toEqual([]);
+    } finally {
+      const warehouse = new Queue(`${queue.name}-warehouse`, { connection: redisConnection() });
+      await warehouse.obliterate({ force: true });
+      await warehouse.close();
+      await flows.close();
+    }
   });
 
   it('flags the same job enqueued in a loop as N+1, and suggests addBulk', async () => {

@@ -213,7 +213,11 @@ export function jobsOfAddBulk(result: unknown, count: number): EnqueuedJob[] {
  * ```
  */
 export function jobsOfUpsertJobScheduler(result: unknown, count: number): EnqueuedJob[] {
-  return padTo([fromJob(result as JobLike, false)], count);
+  const job = fromJob(result as JobLike, false);
+  // The first iteration of a schedule is usually due later: its delay is only known from the result.
+  const delay = (result as { delay?: unknown } | null | undefined)?.delay;
+  if (typeof delay === 'number' && delay > 0) job.delayMs = delay;
+  return padTo([job], count);
 }
 
 function walkJobNode(node: JobNodeLike | undefined, parentJobId: string | null | undefined, out: EnqueuedJob[]): void {
