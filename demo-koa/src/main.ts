@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { createShopApp } from './app.js';
 import { readConfig } from './config.js';
 import { RedisNotInstalledError, startPrivateRedis, type PrivateRedis } from './private-redis.js';
-import { closeShopQueues, createShopQueues } from './queues.js';
-import { queueSettings } from './redis-connection.js';
+import { closeShopQueues, createShopQueues, QUEUE_NAMES } from './queues.js';
+import { queueSettings, redactPassword } from './redis-connection.js';
 import { onShutdownSignal } from './shutdown.js';
 import { startWorkers } from './workers.js';
 
@@ -18,6 +18,7 @@ let privateRedis: PrivateRedis | undefined;
 if (!config.redisUrl) {
   try {
     privateRedis = await startPrivateRedis();
+    console.log(`Redis: started a private redis-server at ${privateRedis.url}; it stops when the demo does`);
   } catch (err) {
     console.error(err instanceof RedisNotInstalledError ? err.message : `Could not start redis-server: ${err}`);
     process.exit(1);
@@ -31,27 +32,28 @@ const stopWorkers = config.workers ? startWorkers(settings) : undefined;
 const { app, debug } = createShopApp(queues);
 
 const server = app.listen(config.port);
+
+/** Closes in dependency order: no new requests, then workers, queues, Taskscope, and Redis last. */
+async function stopAll(): Promise<void> {
+  if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  await stopWorkers?.();
+  await closeShopQueues(queues);
+  await debug.close();
+  await privateRedis?.stop();
+}
+
 try {
   await once(server, 'listening');
 } catch (err) {
   // e.g. EADDRINUSE: release everything, the private Redis included, before giving up.
   console.error(`Could not listen on port ${config.port}: ${(err as Error).message}`);
-  await stopWorkers?.();
-  await closeShopQueues(queues);
-  await debug.close();
-  await privateRedis?.stop();
+  await stopAll();
   process.exit(1);
 }
-
-onShutdownSignal(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await stopWorkers?.();
-  await closeShopQueues(queues);
-  await debug.close();
-  await privateRedis?.stop();
-});
+onShutdownSignal(stopAll);
 
 const { port } = server.address() as AddressInfo;
-console.log(`Redis: ${redisUrl}${privateRedis ? ' (private, stopped on exit)' : ''}, queue prefix "${config.queuePrefix}"`);
+if (!privateRedis) console.log(`Redis: ${redactPassword(redisUrl)}`);
+console.log(`Queues: ${QUEUE_NAMES.join(', ')} (key prefix "${config.queuePrefix}")`);
 console.log(config.workers ? 'Workers: running in this process' : 'Workers: not started here (DEMO_WORKERS=0); run `npm run demo:worker`');
 console.log(`Taskscope demo: open http://localhost:${port} and DevTools → Tasks`);

@@ -3,7 +3,7 @@
  * app (start that with `DEMO_WORKERS=0 npm run demo`). Both must use the same REDIS_URL.
  */
 import { readConfig } from './config.js';
-import { queueSettings } from './redis-connection.js';
+import { queueSettings, redactPassword } from './redis-connection.js';
 import { onShutdownSignal } from './shutdown.js';
 import { startWorkers } from './workers.js';
 
@@ -19,4 +19,4 @@ if (!config.redisUrl) {
 
 const stopWorkers = startWorkers(queueSettings(config.redisUrl, config.queuePrefix));
 onShutdownSignal(stopWorkers);
-console.log(`Taskscope demo workers: consuming the shop's queues on ${config.redisUrl} (prefix "${config.queuePrefix}")`);
+console.log(`Taskscope demo workers: consuming the shop's queues on ${redactPassword(config.redisUrl)} (prefix "${config.queuePrefix}")`);
