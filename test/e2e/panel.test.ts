@@ -95,6 +95,14 @@ describe.each(['light', 'dark'] as const)('the Tasks panel in a real Chromium (%
     const { page, panel, devtools } = session!;
     try {
       expect(await panel.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
+      // The local hosts of the manifest are granted at install, nothing more.
+      const granted = await panel.evaluate(async () => {
+        type Permissions = { getAll(): Promise<{ origins?: string[] }> };
+        const { chrome } = globalThis as unknown as { chrome: { permissions: Permissions } };
+        return (await chrome.permissions.getAll()).origins ?? [];
+      });
+      expect(granted).toEqual(expect.arrayContaining(['http://127.0.0.1/*', 'http://localhost/*', 'http://[::1]/*']));
+      expect(granted).not.toContain('http://*/*');
 
       await page.goto(shop.url);
       await page.evaluate(async () => {
