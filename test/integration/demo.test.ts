@@ -1,7 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobStatus, RequestRecord, RequestStatusResponse } from 'taskscope/protocol';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -284,6 +287,23 @@ describe('npm run demo without REDIS_URL', () => {
     expect(demo.output()).not.toMatch(/error/i);
     // npm may return before the demo has finished cleaning up; what matters is that it does.
     await vi.waitFor(() => expect(stillRunning(tree)).toEqual([]), WAIT);
+  });
+
+  it('exits 1 and says how to get Redis when there is no redis-server on PATH', async () => {
+    // A PATH with node, npm and sh, but no redis-server.
+    const bin = mkdtempSync(join(tmpdir(), 'demo-path-'));
+    for (const tool of ['node', 'npm', 'sh']) {
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim(), join(bin, tool));
+    }
+    try {
+      const failing = spawnDemo({ REDIS_URL: '', PATH: bin });
+      expect((await failing.exit).code).toBe(1);
+      expect(failing.output()).toContain('redis-server was not found on PATH');
+      expect(failing.output()).toContain('apt-get install redis-server');
+      expect(failing.output()).toContain('REDIS_URL=');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 and leaves no redis-server behind when the port is taken', async () => {
