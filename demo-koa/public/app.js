@@ -13,7 +13,7 @@ async function callScenario(button) {
     const debugId = response.headers.get('X-Debug-Id');
     output.textContent =
       `${response.status} ${response.statusText}` +
-      (debugId ? `  ·  X-Debug-Id: ${debugId}` : '') +
+      (debugId ? `\nX-Debug-Id: ${debugId}` : '') +
       `\n${JSON.stringify(body, null, 2)}`;
     output.classList.toggle('error', !response.ok);
   } catch (err) {
