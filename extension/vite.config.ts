@@ -5,7 +5,7 @@ import { manifestFor } from './manifest.config.js';
 
 // One config, two targets: `vite build` writes the Chrome extension to dist/,
 // `vite build --mode firefox` writes the same panel with a Firefox manifest to dist-firefox/.
-export default defineConfig(({ mode }) => {
+export default defineConfig(({ command, mode }) => {
   const browser = mode === 'firefox' ? 'firefox' : 'chrome';
   return {
     plugins: [svelte(), crx({ manifest: manifestFor(browser), browser })],
@@ -15,7 +15,9 @@ export default defineConfig(({ mode }) => {
     },
     build: {
       outDir: browser === 'firefox' ? 'dist-firefox' : 'dist',
-      emptyOutDir: true,
+      // Only a real build empties the folder: svelte-check resolves this config in `serve` mode
+      // to find the Svelte options, and crxjs would otherwise delete dist/ while it runs.
+      emptyOutDir: command === 'build',
       target: 'es2022',
       rollupOptions: {
         // crxjs bundles only the HTML the manifest names; the panel page is named only from
