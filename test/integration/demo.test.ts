@@ -20,8 +20,8 @@ interface Demo {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function spawnDemo(env: Record<string, string | undefined>): Omit<Demo, 'baseUrl'> {
-  const child = spawn('npm', ['run', 'demo'], {
+function spawnDemo(env: Record<string, string | undefined>, script = 'demo'): Omit<Demo, 'baseUrl'> {
+  const child = spawn('npm', ['run', script], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     // Its own process group, like a terminal's foreground job, so Ctrl-C can be simulated.
@@ -51,7 +51,7 @@ async function startDemo(env: Record<string, string | undefined>): Promise<Demo>
 
 /** Every process below `pid`, from `ps`. */
 function descendants(pid: number): { pid: number; command: string }[] {
-  const rows = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,args=']).toString().trim().split('\n');
+  const rows = execFileSync('ps', ['-ww', '-A', '-o', 'pid=,ppid=,args=']).toString().trim().split('\n');
   const procs = rows.map((row) => {
     const [, child, parent, command] = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(row)!;
     return { pid: Number(child), ppid: Number(parent), command: command! };
@@ -65,6 +65,11 @@ function descendants(pid: number): { pid: number; command: string }[] {
   };
   walk(pid);
   return found;
+}
+
+/** The demo's own Node process: the innermost one running `file` (npm, sh and tsx wrap it). */
+function innermost(tree: { pid: number; command: string }[], file: string): number {
+  return tree.filter((proc) => proc.command.includes(file)).at(-1)!.pid;
 }
 
 /** The processes of `procs` still running (zombies count as gone: they hold nothing). */
@@ -257,12 +262,39 @@ describe('npm run demo (REDIS_URL and PORT=0 set)', () => {
 
   it('stops on SIGINT: exit code 0 and no process left behind', async () => {
     const tree = descendants(demo.child.pid!);
-    // The demo's own Node process is the innermost one running src/main.ts (npm, sh and tsx wrap it).
-    const main = tree.filter((proc) => proc.command.includes('src/main.ts')).at(-1)!;
-    process.kill(main.pid, 'SIGINT');
+    process.kill(innermost(tree, 'src/main.ts'), 'SIGINT');
     expect(await demo.exit).toEqual({ code: 0, signal: null });
     expect(demo.output()).toContain('Shutting down');
     expect(stillRunning(tree)).toEqual([]);
+  });
+});
+
+describe('DEMO_WORKERS=0 npm run demo, and npm run demo:worker', () => {
+  let web: Demo | undefined;
+  let worker: Omit<Demo, 'baseUrl'> | undefined;
+  afterAll(() => {
+    killAll(web, []);
+    if (worker) killAll({ ...worker, baseUrl: '' }, []);
+  });
+
+  it('runs the web app jobs in the worker process; both stop on SIGTERM with exit code 0', async () => {
+    const env = { REDIS_URL: inject('redisUrl'), PORT: '0', DEMO_QUEUE_PREFIX: `demo-test-${randomUUID().slice(0, 8)}` };
+    web = await startDemo({ ...env, DEMO_WORKERS: '0' });
+    expect(web.output()).toContain('Workers: not started here');
+    worker = spawnDemo(env, 'demo:worker');
+    await vi.waitFor(() => expect(worker!.output()).toContain('Taskscope demo workers: consuming'), { timeout: 50_000, interval: 100 });
+
+    const response = await fetch(new URL('/api/orders', web.baseUrl), { method: 'POST' });
+    const statusUrl = new URL(`${response.headers.get('x-debug-url')}/status`, web.baseUrl);
+    await vi.waitFor(async () => {
+      const { jobs } = (await (await fetch(statusUrl)).json()) as RequestStatusResponse;
+      expect(jobs.map((job) => job.state)).toEqual(['completed', 'delayed', 'completed']);
+    }, WAIT);
+
+    for (const [proc, file] of [[web, 'src/main.ts'], [worker, 'src/worker-main.ts']] as const) {
+      process.kill(innermost(descendants(proc.child.pid!), file), 'SIGTERM');
+      expect(await proc.exit).toEqual({ code: 0, signal: null });
+    }
   });
 });
 
@@ -316,7 +348,7 @@ describe('npm run demo without REDIS_URL', () => {
       expect(code).toBe(1);
       expect(failing.output()).toMatch(/Could not listen on port/);
       const redisPort = /redis:\/\/127\.0\.0\.1:(\d+)/.exec(failing.output())![1];
-      const redisLeft = execFileSync('ps', ['-A', '-o', 'args=']).toString().split('\n').filter((args) => args.startsWith('redis-server') && args.includes(`:${redisPort}`));
+      const redisLeft = execFileSync('ps', ['-ww', '-A', '-o', 'args=']).toString().split('\n').filter((args) => args.startsWith('redis-server') && args.includes(`:${redisPort}`));
       expect(redisLeft).toEqual([]);
     } finally {
       blocker.close();
