@@ -80,7 +80,7 @@ function stillRunning(procs: { pid: number; command: string }[]): string[] {
 }
 
 /** Last resort after a failed test: kill the demo's process group and any listed process. */
-function killAll(demo: Demo | undefined, pids: number[]): void {
+function killAll(demo: { child: ChildProcess } | undefined, pids: number[]): void {
   const targets = [...(demo?.child.pid ? [-demo.child.pid] : []), ...pids];
   for (const target of targets) {
     try {
@@ -274,7 +274,7 @@ describe('DEMO_WORKERS=0 npm run demo, and npm run demo:worker', () => {
   let worker: Omit<Demo, 'baseUrl'> | undefined;
   afterAll(() => {
     killAll(web, []);
-    if (worker) killAll({ ...worker, baseUrl: '' }, []);
+    killAll(worker, []);
   });
 
   it('runs the web app jobs in the worker process; both stop on SIGTERM with exit code 0', async () => {
