@@ -61,10 +61,16 @@ export function currentTheme(): 'light' | 'dark' {
   return browser.devtools.panels.themeName === 'dark' ? 'dark' : 'light';
 }
 
-/** Follows DevTools theme changes where the browser reports them (Firefox does). */
+/** Follows DevTools theme changes: Chrome reports them through `setThemeChangeHandler`, Firefox through `onThemeChanged`. */
 export function onThemeChange(callback: (theme: 'light' | 'dark') => void): void {
-  const panels = browser.devtools.panels as { onThemeChanged?: { addListener(cb: (name: string) => void): void } };
-  panels.onThemeChanged?.addListener((name) => callback(name === 'dark' ? 'dark' : 'light'));
+  const toTheme = (name: string): 'light' | 'dark' => (name === 'dark' ? 'dark' : 'light');
+  const panels = browser.devtools.panels as {
+    onThemeChanged?: { addListener(cb: (name: string) => void): void };
+  };
+  const chromePanels = (globalThis as { chrome?: { devtools?: { panels?: { setThemeChangeHandler?: (cb: (name: string) => void) => void } } } })
+    .chrome?.devtools?.panels;
+  if (chromePanels?.setThemeChangeHandler) chromePanels.setThemeChangeHandler((name) => callback(toTheme(name)));
+  else panels.onThemeChanged?.addListener((name) => callback(toTheme(name)));
 }
 
 function originPattern(origin: string): string {
