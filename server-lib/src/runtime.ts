@@ -51,7 +51,8 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
         return { value: { $taskscope: 'unreadable', reason: 'serializer failed' }, truncated: true, bytes: 0 };
       }
     },
-    captureCallSite: () => captureCallSite(maxFrames + 8),
+    // Four frames are our own (runtime, recording, wrapper): walk no further than needed.
+    captureCallSite: () => captureCallSite(maxFrames + 4),
     formatCallSite(site) {
       const formatted = formatCallSite(site, { cwd: options.root, maxFrames });
       const key = formatted.stack.map(frameKey).join('|');
