@@ -82,7 +82,7 @@ describe('the panel rendering a record', () => {
     expect(text(detail)).toContain('SMTP timeout');
     expect(text(detail)).toContain('Attempts 1 of 3');
     const link = detail?.querySelector('ol[aria-label="Enqueue stack"] a');
-    expect(link?.getAttribute('href')).toBe('vscode://file//home/me/shop/src/routes/orders.ts:45:9');
+    expect(link?.getAttribute('href')).toBe('vscode://file/home/me/shop/src/routes/orders.ts:45:9');
   });
 
   it('renders 1,000 jobs with a capped table and a way to show the rest', () => {

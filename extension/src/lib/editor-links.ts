@@ -40,9 +40,51 @@ export function resolveFramePath(file: string, projectRoot: string | null, pathM
     path = join(projectRoot, path);
   }
   for (const { from, to } of pathMappings) {
-    if (from && path.startsWith(from)) return to + path.slice(from.length);
+    const mapped = mapPrefix(path, from, to);
+    if (mapped !== null) return mapped;
   }
   return path;
+}
+
+const trimSeparators = (p: string): string => p.replace(/[\\/]+$/, '');
+
+/**
+ * `path` with the directory `from` replaced by `to`, or `null` when `path` is not inside `from`.
+ * Matches whole directory names (`/app` maps `/app/x`, not `/apple/x`); trailing slashes on
+ * either side do not matter.
+ */
+function mapPrefix(path: string, from: string, to: string): string | null {
+  if (!from) return null;
+  const dir = trimSeparators(from);
+  if (dir === '') return trimSeparators(to) + path; // `from` is the root itself
+  if (path === dir) return to;
+  if (!path.startsWith(dir) || !/[\\/]/.test(path.charAt(dir.length))) return null;
+  return trimSeparators(to) + path.slice(dir.length);
+}
+
+/**
+ * A resolved path in URL form, always with a leading slash: `/home/me/a.ts`, `/C:/work/a.ts`.
+ * Characters that would end the path inside a URL (`#`, `?`) or a query value (`&`) are escaped.
+ */
+function toUrlPath(path: string): string {
+  const slashed = path.replace(/\\/g, '/');
+  return encodeURI(slashed.startsWith('/') ? slashed : `/${slashed}`).replace(/[#?&]/g, encodeURIComponent);
+}
+
+/**
+ * Puts the path into each `{path}` of the template, with as many slashes in between as the
+ * template's URL form expects: after a single slash (`vscode://file/{path}`) the path's own
+ * leading slash is dropped, so the link reads `vscode://file/home/me/a.ts`, not `file//home`;
+ * after `//` (`file://{path}`) it is kept (`file:///home/me/a.ts`, `file:///C:/work/a.ts`);
+ * elsewhere (`?file={path}`) a path keeps its own form (`/home/me/a.ts`, `C:/work/a.ts`).
+ */
+function fillPath(template: string, urlPath: string): string {
+  const isDrivePath = /^\/[A-Za-z]:/.test(urlPath);
+  return template.replace(/(\/*)\{path\}/g, (_match, slashes: string) => {
+    if (slashes.length === 1) return slashes + urlPath.slice(1);
+    if (slashes.length >= 2) return slashes + urlPath;
+    return isDrivePath ? urlPath.slice(1) : urlPath;
+  });
 }
 
 /**
@@ -52,10 +94,7 @@ export function resolveFramePath(file: string, projectRoot: string | null, pathM
 export function editorLink(frame: StackFrame, options: EditorLinkOptions): string | null {
   const path = resolveFramePath(frame.file, options.projectRoot, options.pathMappings);
   if (path === null) return null;
-  // Windows paths become /C:/... in URL form; keep slashes and colons readable for editors.
-  const urlPath = encodeURI(path.replace(/\\/g, '/')).replace(/^\/?([A-Za-z]:)/, '$1');
-  const href = options.template
-    .replaceAll('{path}', urlPath)
+  const href = fillPath(options.template, toUrlPath(path))
     .replaceAll('{line}', String(frame.line))
     .replaceAll('{column}', String(frame.column));
   let parsed: URL;
