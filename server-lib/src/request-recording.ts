@@ -16,6 +16,8 @@ const RECORD_BYTES = 600;
 const TASK_BYTES = 420;
 const FRAME_BYTES = 90;
 
+const DROPPED = { value: null, truncated: true, bytes: 0 } as const;
+
 const NOOP_PENDING: PendingEnqueue = { settle() {} };
 
 /** Why a recording no longer takes tasks: open → finished (late tasks allowed) → closed. */
@@ -56,10 +58,10 @@ export class RequestRecording implements EnqueueRecorder {
     };
   }
 
-  begin(specs: EnqueueSpec[]): PendingEnqueue {
+  begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
     if (this.phase === 'closed') return NOOP_PENDING;
     try {
-      return this.track(specs);
+      return this.track(specs, caller);
     } catch (error) {
       this.runtime.log.warnOnce('record', 'could not record an enqueue', error);
       return NOOP_PENDING;
@@ -76,43 +78,32 @@ export class RequestRecording implements EnqueueRecorder {
     await this.save();
   }
 
-  private track(specs: EnqueueSpec[]): PendingEnqueue {
+  private track(specs: EnqueueSpec[], caller: Function | undefined): PendingEnqueue {
     const { runtime, record } = this;
     const late = this.phase === 'finished';
-    const callSite = runtime.options.captureStacks ? runtime.captureCallSite() : undefined;
+    const callSite = runtime.options.captureStacks ? runtime.captureCallSite(caller) : undefined;
     const enqueuedAt = Date.now();
     const offsetMs = round(performance.now() - this.startPerf);
     const batch: Array<TaskRecord | undefined> = [];
     for (const spec of specs) {
-      const task = this.createTask(spec, enqueuedAt, offsetMs, late);
+      const kept = this.tracked.length < runtime.options.limits.maxTasksPerRequest;
+      const task = this.createTask(spec, enqueuedAt, offsetMs, late, kept);
       addToSummary(record.summary, task);
-      if (this.tracked.length < runtime.options.limits.maxTasksPerRequest) {
+      batch.push(task);
+      if (kept) {
         this.tracked.push({ task, callSite });
         record.tasks.push(task);
-        batch.push(task);
       } else {
         record.droppedTasks += 1;
-        batch.push(task);
       }
     }
-    const started = performance.now();
-    let settled = false;
-    return {
-      settle: (outcome) => {
-        if (settled) return;
-        settled = true;
-        try {
-          this.settle(batch, performance.now() - started, outcome);
-        } catch (error) {
-          runtime.log.warnOnce('settle', 'could not record an enqueue result', error);
-        }
-      },
-    };
+    return new PendingBatch(this, batch);
   }
 
-  private createTask(spec: EnqueueSpec, enqueuedAt: number, offsetMs: number, late: boolean): TaskRecord {
-    const data = this.runtime.serialize(spec.data);
-    const opts = this.runtime.serialize(spec.opts ?? {});
+  private createTask(spec: EnqueueSpec, enqueuedAt: number, offsetMs: number, late: boolean, kept: boolean): TaskRecord {
+    // A dropped task is only counted: its data is not worth a snapshot.
+    const data = kept ? this.runtime.serialize(spec.data) : DROPPED;
+    const opts = kept ? this.runtime.serialize(spec.opts ?? {}) : DROPPED;
     const rawOpts = (spec.opts ?? {}) as { delay?: unknown };
     const delayMs = typeof rawOpts.delay === 'number' && rawOpts.delay > 0 ? rawOpts.delay : 0;
     this.seq += 1;
@@ -144,7 +135,8 @@ export class RequestRecording implements EnqueueRecorder {
     };
   }
 
-  private settle(batch: Array<TaskRecord | undefined>, elapsedMs: number, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
+  /** Called by {@link PendingBatch} once its enqueue call has resolved or rejected. */
+  settle(batch: Array<TaskRecord | undefined>, elapsedMs: number, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
     const summary = this.record.summary;
     const share = round(elapsedMs / Math.max(1, batch.length));
     const error = 'error' in outcome ? errorMessage(outcome.error) : null;
@@ -206,9 +198,31 @@ export class RequestRecording implements EnqueueRecorder {
     }
   }
 
+  warn(key: string, message: string, error: unknown): void {
+    this.runtime.log.warnOnce(key, message, error);
+  }
+
   private close(): void {
     this.phase = 'closed';
     for (const entry of this.tracked) entry.callSite = undefined;
+  }
+}
+
+/** One enqueue call in flight; a class rather than a closure, as it is made on every enqueue. */
+class PendingBatch implements PendingEnqueue {
+  private readonly started = performance.now();
+  private settled = false;
+
+  constructor(private readonly recording: RequestRecording, private readonly batch: Array<TaskRecord | undefined>) {}
+
+  settle(outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
+    if (this.settled) return;
+    this.settled = true;
+    try {
+      this.recording.settle(this.batch, performance.now() - this.started, outcome);
+    } catch (error) {
+      this.recording.warn('settle', 'could not record an enqueue result', error);
+    }
   }
 }
 

@@ -12,7 +12,8 @@ export interface TaskscopeRuntime {
   readonly store: Store;
   readonly log: TaskscopeLog;
   serialize(value: unknown): SnapshotResult;
-  captureCallSite(): CallSite;
+  /** Captures the stack below `caller` (the instrumentation's wrapper), or below the recorder. */
+  captureCallSite(caller?: Function): CallSite;
   formatCallSite(site: CallSite): FormattedStack;
   /** Remembers the Queue instance behind a queue, so its status can be read through it. */
   rememberQueue(prefix: string, queue: string, source: object): void;
@@ -51,8 +52,8 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
         return { value: { $taskscope: 'unreadable', reason: 'serializer failed' }, truncated: true, bytes: 0 };
       }
     },
-    // Four frames are our own (runtime, recording, wrapper): walk no further than needed.
-    captureCallSite: () => captureCallSite(maxFrames + 4),
+    // Without a caller to skip to, four frames are our own (runtime, recording, wrapper).
+    captureCallSite: (caller) => (caller ? captureCallSite(maxFrames, caller) : captureCallSite(maxFrames + 4)),
     formatCallSite(site) {
       const formatted = formatCallSite(site, { cwd: options.root, maxFrames });
       const key = formatted.stack.map(frameKey).join('|');

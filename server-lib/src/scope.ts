@@ -37,8 +37,11 @@ export interface PendingEnqueue {
 
 /** Records the enqueues of one request. Implemented by the core; called by instrumentation. */
 export interface EnqueueRecorder {
-  /** Called synchronously when an enqueue call starts; must be cheap and must never throw. */
-  begin(specs: EnqueueSpec[]): PendingEnqueue;
+  /**
+   * Called synchronously when an enqueue call starts; must be cheap and must never throw.
+   * `caller` is the instrumentation's wrapper: the call site is captured from its caller.
+   */
+  begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue;
 }
 
 const STORAGE_KEY = Symbol.for('taskscope.request-scope');

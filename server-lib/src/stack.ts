@@ -54,16 +54,17 @@ const PACKAGE_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url))) +
  * formatCallSite(site).origin; // { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'createOrder' }
  * ```
  */
-export function captureCallSite(maxFrames = DEFAULT_CAPTURE_FRAMES): CallSite {
+export function captureCallSite(maxFrames = DEFAULT_CAPTURE_FRAMES, caller: Function = captureCallSite): CallSite {
   const holder: { stack?: unknown } = {};
   const site: Site = { holder, frames: undefined, cache: undefined };
   const limit = Error.stackTraceLimit;
   try {
     Error.stackTraceLimit = maxFrames;
-    Error.captureStackTrace(holder, captureCallSite);
+    // Frames above `caller` (Taskscope's own) are skipped by V8 and not walked against the limit.
+    Error.captureStackTrace(holder, caller);
   } catch {
     // A frozen Error (hardened environments) still captures, with the app's limit.
-    Error.captureStackTrace(holder, captureCallSite);
+    Error.captureStackTrace(holder, caller);
   } finally {
     if (Error.stackTraceLimit !== limit) Error.stackTraceLimit = limit;
   }
@@ -219,6 +220,17 @@ function withAppPrepare(sites: V8CallSite[], prepare: Prepare | undefined): V8Ca
 }
 
 const MAX_CACHED_TRACES = 5_000;
+const appFileCache = new Map<string, boolean>();
+// A trace has a dozen frames from a handful of files: decide each file once, not per frame.
+function isApplicationRawFile(file: string): boolean {
+  let known = appFileCache.get(file);
+  if (known === undefined) {
+    known = isApplicationFile(toPath(file));
+    if (appFileCache.size >= MAX_CACHED_TRACES) appFileCache.clear();
+    appFileCache.set(file, known);
+  }
+  return known;
+}
 const prepareIds = new WeakMap<object, number>();
 let lastPrepareId = 0;
 // The same trace formats differently under another formatter (a tool installed later).
@@ -235,7 +247,7 @@ function framesOfSites(sites: V8CallSite[]): StackFrame[] {
   let key = '';
   for (const site of sites) {
     const file = site.getFileName?.();
-    if (typeof file !== 'string' || !isApplicationFile(toPath(file))) continue;
+    if (typeof file !== 'string' || !isApplicationRawFile(file)) continue;
     app.push(site);
     key += `${file}:${site.getLineNumber()}:${site.getColumnNumber()}:${site.getFunctionName()}|`;
   }

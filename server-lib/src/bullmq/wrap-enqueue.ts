@@ -60,7 +60,7 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
     try {
       const specs = describe(this as never, args);
       count = specs.length;
-      pending = recorder.begin(specs);
+      pending = recorder.begin(specs, wrapped);
     } catch (error) {
       log.warnOnce('begin', 'could not record an enqueue', error);
     }
