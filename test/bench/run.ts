@@ -7,6 +7,7 @@ import { startRedisServer } from '../support/redis-server.js';
 import { benchEnqueue } from './enqueue.js';
 import { benchFetch } from './fetch.js';
 import { benchMemory } from './memory.js';
+import { benchPanel } from './panel.js';
 import { benchRequests } from './requests.js';
 
 const redis = await startRedisServer();
@@ -18,6 +19,7 @@ try {
   results.push(await benchRequests(connection));
   results.push(await benchMemory(connection));
   results.push(await benchFetch(connection));
+  results.push(await benchPanel(connection));
 } finally {
   await redis.stop();
 }
