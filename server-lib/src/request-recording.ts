@@ -20,7 +20,7 @@ const DROPPED = { value: null, truncated: true, bytes: 0 } as const;
 
 const NOOP_PENDING: PendingEnqueue = { settle() {} };
 
-/** Why a recording no longer takes tasks: open → finished (late tasks allowed) → closed. */
+/** A recording takes tasks while open, late ones once finished, none once the grace period is over. */
 type Phase = 'open' | 'finished' | 'closed';
 
 /**
@@ -43,6 +43,7 @@ export class RequestRecording implements EnqueueRecorder {
   private phase: Phase = 'open';
   private seq = 0;
   private saveQueued = false;
+  private lateUntil = Number.POSITIVE_INFINITY;
   // A running estimate of the record's JSON size, so the memory store need not stringify it.
   private bytes = RECORD_BYTES;
 
@@ -59,6 +60,7 @@ export class RequestRecording implements EnqueueRecorder {
   }
 
   begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
+    if (this.phase === 'finished' && performance.now() > this.lateUntil) this.phase = 'closed';
     if (this.phase === 'closed') return NOOP_PENDING;
     try {
       return this.track(specs, caller);
@@ -73,8 +75,8 @@ export class RequestRecording implements EnqueueRecorder {
     this.record.request.status = status;
     this.record.request.durationMs = round(performance.now() - this.startPerf);
     this.phase = 'finished';
-    const grace = setTimeout(() => this.close(), this.runtime.options.limits.lateGraceMs);
-    grace.unref();
+    // A deadline checked when a late job comes, rather than a timer per request.
+    this.lateUntil = performance.now() + this.runtime.options.limits.lateGraceMs;
     await this.save();
   }
 
@@ -169,9 +171,9 @@ export class RequestRecording implements EnqueueRecorder {
     if (this.phase !== 'open') this.queueSave();
   }
 
-  /** Late changes are saved together once the current burst of work is done. */
+  /** Late changes (new tasks, or results of tasks begun in time) are saved together once the current burst of work is done. */
   private queueSave(): void {
-    if (this.saveQueued || this.phase === 'closed') return;
+    if (this.saveQueued) return;
     this.saveQueued = true;
     setImmediate(() => {
       this.saveQueued = false;
@@ -202,10 +204,6 @@ export class RequestRecording implements EnqueueRecorder {
     this.runtime.log.warnOnce(key, message, error);
   }
 
-  private close(): void {
-    this.phase = 'closed';
-    for (const entry of this.tracked) entry.callSite = undefined;
-  }
 }
 
 /** One enqueue call in flight; a class rather than a closure, as it is made on every enqueue. */

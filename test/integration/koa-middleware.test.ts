@@ -190,6 +190,18 @@ describe('GET /__taskscope/requests/:id', () => {
     expect(later.summary.late).toBe(1);
   });
 
+  it('stops taking late jobs once limits.lateGraceMs has passed', async () => {
+    let enqueued!: Promise<unknown>;
+    app = await startTestApp({ limits: { lateGraceMs: 30 } }, async (ctx) => {
+      enqueued = new Promise((resolve) => setTimeout(() => resolve(queue.add('too-late', {})), 150));
+      ctx.body = 'ok';
+    });
+    const response = await fetch(`${app.url}/ping`);
+    await enqueued;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await recordOf(response)).tasks).toEqual([]);
+  });
+
   it('does not record jobs enqueued outside any request', async () => {
     await start(async (ctx) => { ctx.body = 'ok'; });
     await queue.add('startup-job', {});
