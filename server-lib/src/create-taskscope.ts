@@ -2,13 +2,12 @@ import { instrumentInstalledBullMQ } from './bullmq/instrument.js';
 import { createJobStatusReader } from './bullmq/job-status.js';
 import { createDebugApi, type DebugApi } from './debug-api.js';
 import { resolveOptions, type ResolvedOptions, type TaskscopeOptions } from './options.js';
-import {
-  DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_ID_ENTRY, SERVER_TIMING_TASKS_ENTRY,
-} from './protocol.js';
 import { RequestRecording } from './request-recording.js';
 import { createRuntime } from './runtime.js';
-import { runInRequestScope } from './scope.js';
 import type { Store } from './store/store.js';
+import type { TrackingHeaders } from './tracking-headers.js';
+
+export type { TrackingHeaders } from './tracking-headers.js';
 
 /** A tracked request: run the app's handler inside it, then finish it before responding. */
 export interface TrackedRequest {
@@ -17,13 +16,6 @@ export interface TrackedRequest {
   run<T>(fn: () => T): T;
   /** Stores the record (awaited, so the id can be fetched once the response is out) and returns the headers to send. */
   finish(status: number): Promise<TrackingHeaders>;
-}
-
-/** Response headers of a tracked request; `serverTiming` is to be appended to the app's own. */
-export interface TrackingHeaders {
-  [DEBUG_ID_HEADER]: string;
-  [DEBUG_URL_HEADER]: string;
-  serverTiming: string;
 }
 
 /** The framework-neutral core that adapters (Koa today) are thin layers over. */
@@ -70,23 +62,7 @@ export function createTaskscope(options?: TaskscopeOptions): Taskscope {
     options: resolved,
     store: runtime.store,
     api,
-    track(method, url) {
-      const recording = new RequestRecording(runtime, method, url);
-      return {
-        id: recording.id,
-        run: (fn) => runInRequestScope(recording, fn),
-        async finish(status) {
-          await recording.finish(status);
-          const { total, enqueueMs } = recording.record.summary;
-          return {
-            [DEBUG_ID_HEADER]: recording.id,
-            [DEBUG_URL_HEADER]: `${resolved.prefix}/requests/${recording.id}`,
-            serverTiming: `${SERVER_TIMING_TASKS_ENTRY};dur=${enqueueMs};desc="${total} ${total === 1 ? 'task' : 'tasks'}", `
-              + `${SERVER_TIMING_ID_ENTRY};desc="${recording.id}"`,
-          };
-        },
-      };
-    },
+    track: (method, url) => new RequestRecording(runtime, method, url),
     async close() {
       await statusReader.close();
       if (!resolved.store) await runtime.store.close?.();

@@ -62,7 +62,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
       checkName('queue', second);
       checkName('job id', third);
       checkName('prefix', queuePrefix);
-      const [status] = await statusReader.read([{ queue: second, prefix: queuePrefix, jobId: third, source: runtime.queueFor(queuePrefix, second) }]);
+      const [status] = await statusReader.read([{ queue: second, prefix: queuePrefix, jobId: third }]);
       return { version: PROTOCOL_VERSION, ...status };
     }
     throw new ApiError(404, 'not_found', `No such Taskscope endpoint: ${prefix}/${segments.join('/')}`.slice(0, 300));
@@ -82,7 +82,6 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
       refs.push({
         queue: task.queue, prefix: task.prefix, jobId: task.jobId, seq: task.seq,
         ...(task.jobTimestamp !== null ? { timestamp: task.jobTimestamp } : {}),
-        source: runtime.queueFor(task.prefix, task.queue),
       });
     }
     const jobs = await statusReader.read(refs);

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { addToSummary, createSummary, detectNPlusOne } from './analyze.js';
 import { PROTOCOL_VERSION, type RequestRecord, type TaskRecord } from './protocol.js';
-import type { EnqueueRecorder, EnqueueSpec, EnqueuedJob, PendingEnqueue } from './scope.js';
+import type { TrackedRequest } from './create-taskscope.js';
+import { runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from './scope.js';
+import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
 import type { CallSite } from './stack.js';
 import type { TaskscopeRuntime } from './runtime.js';
 
@@ -32,10 +34,10 @@ type Phase = 'open' | 'finished' | 'closed';
  * ```ts
  * const recording = new RequestRecording(runtime, 'POST', '/orders');
  * await recording.run(() => next());
- * const headers = await recording.finish(201);
+ * const headers = await recording.finish(201); // X-Debug-Id, X-Debug-Url, Server-Timing
  * ```
  */
-export class RequestRecording implements EnqueueRecorder {
+export class RequestRecording implements EnqueueRecorder, TrackedRequest {
   readonly id = randomUUID();
   readonly record: RequestRecord;
   private readonly startPerf = performance.now();
@@ -70,14 +72,22 @@ export class RequestRecording implements EnqueueRecorder {
     }
   }
 
-  /** Sets the response status and duration, finishes stacks and N+1 groups, and stores the record. */
-  async finish(status: number): Promise<void> {
+  run<T>(fn: () => T): T {
+    return runInRequestScope(this, fn);
+  }
+
+  /**
+   * Sets the response status and duration, finishes stacks and N+1 groups, stores the record
+   * (awaited, so it can be fetched once the response is out) and returns the headers to send.
+   */
+  async finish(status: number): Promise<TrackingHeaders> {
     this.record.request.status = status;
     this.record.request.durationMs = round(performance.now() - this.startPerf);
     this.phase = 'finished';
     // A deadline checked when a late job comes, rather than a timer per request.
     this.lateUntil = performance.now() + this.runtime.options.limits.lateGraceMs;
     await this.save();
+    return trackingHeaders(this.runtime.options.prefix, this.record);
   }
 
   private track(specs: EnqueueSpec[], caller: Function | undefined): PendingEnqueue {
@@ -110,7 +120,6 @@ export class RequestRecording implements EnqueueRecorder {
     const delayMs = typeof rawOpts.delay === 'number' && rawOpts.delay > 0 ? rawOpts.delay : 0;
     this.seq += 1;
     this.bytes += TASK_BYTES + data.bytes + opts.bytes + spec.queue.length + spec.name.length;
-    if (spec.source) this.runtime.rememberQueue(spec.prefix, spec.queue, spec.source);
     return {
       seq: this.seq,
       jobId: null,
@@ -193,7 +202,9 @@ export class RequestRecording implements EnqueueRecorder {
         // Drop the Error as soon as it is formatted: it can hold on to the frames' closures.
         entry.callSite = undefined;
       }
-      record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
+      if (record.tasks.length >= runtime.options.nPlusOneThreshold) {
+        record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
+      }
       await runtime.store.save(record, { bytes: this.bytes });
     } catch (error) {
       runtime.log.warnOnce('save', 'could not store a request record', error);

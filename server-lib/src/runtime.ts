@@ -15,10 +15,6 @@ export interface TaskscopeRuntime {
   /** Captures the stack below `caller` (the instrumentation's wrapper), or below the recorder. */
   captureCallSite(caller?: Function): CallSite;
   formatCallSite(site: CallSite): FormattedStack;
-  /** Remembers the Queue instance behind a queue, so its status can be read through it. */
-  rememberQueue(prefix: string, queue: string, source: object): void;
-  /** The Queue instance last seen for a queue, if it is still alive. */
-  queueFor(prefix: string, queue: string): object | undefined;
 }
 
 // Frames of a loop that enqueues 1,000 jobs are the same 1,000 times: share one copy.
@@ -38,7 +34,6 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
   const store = options.store ?? new MemoryStore();
   const maxFrames = options.limits.maxStackFrames;
   const interned = new Map<string, FormattedStack>();
-  const queues = new Map<string, WeakRef<object>>();
 
   return {
     options,
@@ -62,13 +57,6 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
       if (interned.size >= MAX_INTERNED_STACKS) interned.clear();
       interned.set(key, formatted);
       return formatted;
-    },
-    rememberQueue(prefix, queue, source) {
-      const key = `${prefix}:${queue}`;
-      if (queues.get(key)?.deref() !== source) queues.set(key, new WeakRef(source));
-    },
-    queueFor(prefix, queue) {
-      return queues.get(`${prefix}:${queue}`)?.deref();
     },
   };
 }

@@ -193,21 +193,26 @@ function readFrames(holder: { stack?: unknown } | undefined): StackFrame[] {
  */
 function structuredSites(holder: { stack?: unknown }): V8CallSite[] | undefined {
   const appPrepare = Error.prepareStackTrace;
-  let sites: V8CallSite[] | undefined;
-  const collect = (_error: Error, callSites: NodeJS.CallSite[]) => {
-    sites = callSites as unknown as V8CallSite[];
-    return '';
-  };
+  collected = undefined;
   try {
-    Error.prepareStackTrace = collect;
-    if (Error.prepareStackTrace !== collect) return undefined;
+    Error.prepareStackTrace = collectSites;
+    if (Error.prepareStackTrace !== collectSites) return undefined;
     void holder.stack;
   } catch {
     return undefined;
   } finally {
-    if (Error.prepareStackTrace === collect) Error.prepareStackTrace = appPrepare;
+    if (Error.prepareStackTrace === collectSites) Error.prepareStackTrace = appPrepare;
   }
+  const sites = collected;
+  collected = undefined;
   return sites === undefined ? undefined : withAppPrepare(sites, appPrepare);
+}
+
+// Module-level rather than a closure per call: formatting runs for every task.
+let collected: V8CallSite[] | undefined;
+function collectSites(_error: Error, callSites: NodeJS.CallSite[]): string {
+  collected = callSites as unknown as V8CallSite[];
+  return '';
 }
 
 // The environment's formatter (source maps of tsx, vitest, source-map-support…), used for the
@@ -319,7 +324,20 @@ export function isApplicationFile(file: string): boolean {
   return !file.startsWith(PACKAGE_DIR);
 }
 
+const displayPaths = new Map<string, string>();
+// Every task of a request shows the same few files: work each path out once.
 function displayPath(file: string, cwd: string): string {
+  const key = `${cwd}\u0000${file}`;
+  let shown = displayPaths.get(key);
+  if (shown === undefined) {
+    shown = relativeDisplayPath(file, cwd);
+    if (displayPaths.size >= MAX_CACHED_TRACES) displayPaths.clear();
+    displayPaths.set(key, shown);
+  }
+  return shown;
+}
+
+function relativeDisplayPath(file: string, cwd: string): string {
   const windows = isWindowsPath(file);
   if (windows !== isWindowsPath(cwd)) return file;
   const paths = windows ? path.win32 : path.posix;
