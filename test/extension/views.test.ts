@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flushSync, mount, unmount } from 'svelte';
 import App from '../../extension/src/panel/App.svelte';
 import { createPanelState, type PanelState } from '../../extension/src/panel/state.svelte.js';
@@ -85,13 +85,33 @@ describe('the panel rendering a record', () => {
     expect(link?.getAttribute('href')).toBe('vscode://file/home/me/shop/src/routes/orders.ts:45:9');
   });
 
-  it('renders 1,000 jobs with a capped table and a way to show the rest', () => {
+  it('renders 1,000 jobs with a capped table and a way to show the rest', async () => {
     const { root } = render(makeRecord({}, 1000));
-    expect(root.querySelectorAll('table[aria-label="Jobs"] tbody tr')).toHaveLength(100);
+    const rows = () => root.querySelectorAll('table[aria-label="Jobs"] tbody tr');
+    // A screenful at once, the rest of the first page right after it was painted.
+    expect(rows().length).toBeGreaterThanOrEqual(20);
+    expect(rows().length).toBeLessThan(100);
+    await vi.waitFor(() => expect(rows()).toHaveLength(100));
+    expect(text(root.querySelector('div.more'))).toContain('Showing 100 of 1002 jobs.');
     const more = Array.from(root.querySelectorAll('button')).find((b) => text(b) === 'Show all') as HTMLButtonElement;
     more.click();
     flushSync();
     expect(root.querySelectorAll('table[aria-label="Jobs"] tbody tr')).toHaveLength(1002);
+  });
+
+  it('starts another request at the first page of its jobs', async () => {
+    const { root, state } = render(makeRecord({}, 1000));
+    const rows = () => root.querySelectorAll('table[aria-label="Jobs"] tbody tr');
+    (Array.from(root.querySelectorAll('button')).find((b) => text(b) === 'Show all') as HTMLButtonElement).click();
+    flushSync();
+    expect(rows()).toHaveLength(1002);
+    const other = makeRecord({ id: 'second-request' }, 500);
+    const [first] = state.entries;
+    state.entries = [{ ...first!, hit: { ...first!.hit, id: other.id }, record: other }, ...state.entries];
+    state.selectedId = other.id;
+    flushSync();
+    await vi.waitFor(() => expect(rows()).toHaveLength(100));
+    expect(text(root.querySelector('div.more'))).toContain('Showing 100 of 502 jobs.');
   });
 
   it('moves through jobs and requests with the keyboard', () => {

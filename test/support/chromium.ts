@@ -29,6 +29,10 @@ export interface PanelSession {
 export interface LaunchOptions {
   theme?: 'light' | 'dark';
   extensionDir?: string;
+  /** The browser window, in CSS pixels. @defaultValue 1280 × 900 */
+  windowSize?: { width: number; height: number };
+  /** Height of DevTools docked at the bottom, in CSS pixels. @defaultValue 600 */
+  devtoolsHeight?: number;
 }
 
 /**
@@ -46,7 +50,8 @@ export async function launchWithPanel(options: LaunchOptions = {}): Promise<Pane
   const theme = options.theme === 'dark' ? '"dark"' : '"default"';
   // The theme setting was renamed over Chrome versions; write both spellings.
   // A taller DevTools (the inspected page/DevTools split) shows more of the panel in screenshots.
-  const split = JSON.stringify({ vertical: { size: 640 }, horizontal: { size: 600 } });
+  const split = JSON.stringify({ vertical: { size: 640 }, horizontal: { size: options.devtoolsHeight ?? 600 } });
+  const windowSize = options.windowSize ?? { width: 1280, height: 900 };
   const preferences = {
     currentDockState: '"bottom"',
     uiTheme: theme,
@@ -71,7 +76,7 @@ export async function launchWithPanel(options: LaunchOptions = {}): Promise<Pane
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      '--window-size=1280,900',
+      `--window-size=${windowSize.width},${windowSize.height}`,
       `--load-extension=${extensionDir}`,
       `--disable-extensions-except=${extensionDir}`,
     ],
@@ -101,12 +106,13 @@ export async function launchWithPanel(options: LaunchOptions = {}): Promise<Pane
 }
 
 /**
- * Saves a PNG of the DevTools window to test/artifacts/<name>.png and returns its path. Cropped
- * to DevTools itself (from its tab bar down) when the Tasks tab can be found.
+ * Saves a PNG of the DevTools window to `<dir>/<name>.png` (test/artifacts by default) and
+ * returns its path. Cropped to DevTools itself (from its tab bar down) when the Tasks tab can be
+ * found.
  */
-export async function saveScreenshot(devtools: Page, name: string): Promise<string> {
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
-  const path = join(ARTIFACTS_DIR, `${name}.png`);
+export async function saveScreenshot(devtools: Page, name: string, dir = ARTIFACTS_DIR): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
   const tab = await devtools.$('aria/Tasks[role="tab"]').catch(() => null);
   const box = await tab?.boundingBox();
   const size = await devtools.evaluate(() => ({ width: window.innerWidth, height: window.innerHeight }));

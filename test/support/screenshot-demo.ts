@@ -1,0 +1,91 @@
+/**
+ * Makes docs/images/panel-demo.png, the README's picture of the Tasks panel on the demo shop:
+ * starts `npm run demo` on a free port, opens its home page in Chromium with the built extension
+ * and DevTools on the Tasks panel, presses a few scenario buttons, selects the N+1 request and one
+ * of its jobs, and saves DevTools (light theme), cropped from its tab bar down.
+ *
+ *   npm run build -w taskscope-extension
+ *   cd test && npx tsx --conditions=source support/screenshot-demo.ts
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import type { Frame } from 'puppeteer-core';
+import { launchWithPanel, saveScreenshot } from './chromium.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const IMAGES_DIR = resolve(ROOT, 'docs/images');
+/** The demo's working directory: its stack frames are relative to it. */
+const DEMO_DIR = resolve(ROOT, 'demo-koa');
+
+/** Starts `npm run demo` with PORT=0 and resolves with the URL it prints. */
+async function startDemo(): Promise<{ url: string; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn('npm', ['run', 'demo'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((done, fail) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /open (http:\/\/\S+)/.exec(output);
+      if (match) done(match[1]!);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`npm run demo exited with code ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGINT'); // the demo's Ctrl-C: closes the server, workers, queues and its Redis
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Waits until some element matching `selector` in the panel has text matching `pattern`. */
+async function waitForText(panel: Frame, selector: string, pattern: RegExp, timeout = 20_000): Promise<void> {
+  await panel.waitForFunction(
+    (sel: string, source: string) => Array.from(document.querySelectorAll(sel)).some((el) => new RegExp(source).test(el.textContent ?? '')),
+    { timeout },
+    selector,
+    pattern.source,
+  );
+}
+
+const demo = await startDemo();
+const session = await launchWithPanel({ theme: 'light', windowSize: { width: 1440, height: 1000 }, devtoolsHeight: 760 });
+try {
+  const { page, panel, devtools } = session;
+  await page.goto(demo.url);
+
+  // Editor links instead of the "set the project root" hint: the demo's root on this machine.
+  await panel.click('button[aria-expanded]');
+  const root = await panel.waitForSelector('input[placeholder="/home/me/shop"]');
+  await root?.type(DEMO_DIR);
+  await panel.click('form[aria-label="Settings"] button[type="submit"]');
+
+  for (const url of ['/api/orders', '/api/receipts/one-by-one', '/api/shipments']) {
+    await page.click(`button[data-url="${url}"]`);
+    await waitForText(panel, '[role="option"]', new RegExp(url.replaceAll('/', '\\/')));
+  }
+
+  const nPlusOne = await panel.waitForSelector('::-p-xpath(//li[@role="option"][contains(., "/api/receipts/one-by-one")])');
+  await nPlusOne?.click();
+  await waitForText(panel, '[data-testid="n-plus-one"]', /send-receipt/);
+  // Let the workers get through some of the receipts, so the states and timeline have colour,
+  // and open one that is done: its detail shows timings and a return value.
+  await panel.waitForSelector('table[aria-label="Jobs"] tr[data-seq="2"] [data-state="completed"]', { timeout: 30_000 });
+  await panel.click('table[aria-label="Jobs"] tbody tr[data-seq="2"]');
+  await waitForText(panel, 'ol[aria-label="Enqueue stack"]', /receipts\.ts/);
+  await panel.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+
+  const path = await saveScreenshot(devtools, 'panel-demo', IMAGES_DIR);
+  console.log(`Saved ${path}`);
+} finally {
+  await session.close();
+  await demo.stop();
+}
