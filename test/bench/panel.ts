@@ -48,9 +48,10 @@ export async function benchPanel(connection?: Connection): Promise<boolean> {
   const ownRedis = connection ? null : await startRedisServer();
   const redis: Connection = connection ?? { host: '127.0.0.1', port: ownRedis!.port, maxRetriesPerRequest: null };
   const extensionDir = await mkdtemp(join(tmpdir(), 'taskscope-bench-ext-'));
-  const shop = await startShop(redis);
+  let shop: Shop | undefined;
   let session: Awaited<ReturnType<typeof launchWithPanel>> | undefined;
   try {
+    shop = await startShop(redis);
     await buildExtension(extensionDir);
     session = await launchWithPanel({ extensionDir });
     const { page, panel } = session;
@@ -83,7 +84,7 @@ export async function benchPanel(connection?: Connection): Promise<boolean> {
     return pass;
   } finally {
     await session?.close();
-    await shop.close();
+    await shop?.close();
     await rm(extensionDir, { recursive: true, force: true });
     await ownRedis?.stop();
   }
