@@ -1,56 +1,48 @@
-import * as bullmq from 'bullmq';
-import { performance } from 'node:perf_hooks';
-import { createTaskscope } from 'taskscope';
-import { instrumentBullMQ } from '../../server-lib/src/bullmq/instrument.js';
-import { median, ms, percentile, report } from './stats.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { median, percentile, report } from './stats.js';
 
-const ROUNDS = 30;
-const PER_ROUND = 100;
+const ROUNDS = 3;
+const ADDS_PER_ROUND = 1000;
+const WORKER = fileURLToPath(new URL('./enqueue-worker.ts', import.meta.url));
+type Mode = 'bare' | 'stacks' | 'noStacks';
 
 /**
- * Median and p99 of `queue.add` bare, tracked with stacks, and tracked without, interleaved in
- * rounds so drift (Redis, GC, CPU) hits all three alike. Target: ≤ 1.03 with stacks on.
+ * Median and p99 of `queue.add` latency: bare (a process without taskscope), and tracked inside
+ * a request with stacks on and off, each in a fresh process, alternated over rounds so drift
+ * hits all three alike. Target: ≤ 1.03 with stacks on.
  */
-export async function benchEnqueue(connection: bullmq.ConnectionOptions): Promise<boolean> {
-  const queue = new bullmq.Queue(`bench-enqueue-${process.pid}`, { connection });
-  await queue.waitUntilReady();
-  const withStacks = createTaskscope({ enabled: true, bullmq: { instrument: false } });
-  const withoutStacks = createTaskscope({ enabled: true, captureStacks: false, bullmq: { instrument: false } });
-  const samples = { bare: [] as number[], stacks: [] as number[], noStacks: [] as number[] };
-  const data = { to: 'customer@example.com', orderId: 4242, lines: [{ sku: 'A-1', qty: 2 }] };
-
-  const timeAdds = async (into: number[]) => {
-    for (let i = 0; i < PER_ROUND; i++) {
-      const start = performance.now();
-      await queue.add('send-email', data, { attempts: 3 });
-      into.push(performance.now() - start);
-    }
-  };
-  const tracked = async (core: typeof withStacks, into: number[]) => {
-    const request = core.track('POST', '/orders')!;
-    await request.run(() => timeAdds(into));
-    await request.finish(200);
-  };
-
-  await timeAdds([]); // warm-up: scripts loaded, JIT warm
+export async function benchEnqueue(connection: { host: string; port: number }): Promise<boolean> {
+  const samples: Record<Mode, number[]> = { bare: [], stacks: [], noStacks: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    await timeAdds(samples.bare);
-    const undo = instrumentBullMQ(bullmq);
-    await tracked(withStacks, samples.stacks);
-    await tracked(withoutStacks, samples.noStacks);
-    undo();
+    for (const mode of ['bare', 'stacks', 'noStacks'] as const) samples[mode].push(...(await measure(mode, connection)));
   }
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await withStacks.close();
-  await withoutStacks.close();
-
   const bare = median(samples.bare);
-  const line = (values: number[]) => `median ${ms(median(values))}  p99 ${ms(percentile(values, 99))}`;
+  const line = (values: number[]) => `median ${(median(values) / 1000).toFixed(3)} ms  p99 ${(percentile(values, 99) / 1000).toFixed(3)} ms`;
   report('queue.add bare', line(samples.bare), undefined);
   const ratioStacks = median(samples.stacks) / bare;
   report('queue.add tracked, stacks on', `${line(samples.stacks)}  ratio ${ratioStacks.toFixed(3)} (target ≤ 1.03)`, ratioStacks <= 1.03);
   const ratioNoStacks = median(samples.noStacks) / bare;
   report('queue.add tracked, stacks off', `${line(samples.noStacks)}  ratio ${ratioNoStacks.toFixed(3)}`, undefined);
   return ratioStacks <= 1.03;
+}
+
+function measure(mode: Mode, connection: { host: string; port: number }): Promise<number[]> {
+  const arg = mode === 'noStacks' ? 'nostacks' : mode;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', WORKER, arg, connection.host, String(connection.port), String(ADDS_PER_ROUND)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`exit code ${code}`);
+        resolve(JSON.parse(output.trim().split('\n').pop()!) as number[]);
+      } catch (error) {
+        reject(new Error(`enqueue bench (${mode}) failed: ${(error as Error).message}\n${output}`));
+      }
+    });
+  });
 }
