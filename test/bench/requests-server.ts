@@ -44,8 +44,10 @@ const run = async (ms: number) => {
   return done;
 };
 await run(500); // warm-up: JIT, connections
+const cpu = process.cpuUsage();
 const done = await run(DURATION_MS);
-console.log(`rps=${(done / (DURATION_MS / 1000)).toFixed(1)}`);
+const used = process.cpuUsage(cpu);
+console.log(`rps=${(done / (DURATION_MS / 1000)).toFixed(1)} cpu/request=${((used.user + used.system) / done).toFixed(0)}µs`);
 agent.destroy();
 server.close();
 await queue.obliterate({ force: true });
