@@ -56,4 +56,5 @@ const { port } = server.address() as AddressInfo;
 if (!privateRedis) console.log(`Redis: ${redactPassword(redisUrl)}`);
 console.log(`Queues: ${QUEUE_NAMES.join(', ')} (key prefix "${config.queuePrefix}")`);
 console.log(config.workers ? 'Workers: running in this process' : 'Workers: not started here (DEMO_WORKERS=0); run `npm run demo:worker`');
+console.log('Extension: load extension/dist unpacked in Chrome (or extension/dist-firefox in Firefox) once; see the README');
 console.log(`Taskscope demo: open http://localhost:${port} and DevTools → Tasks`);
