@@ -2,6 +2,7 @@ import { checkApiRequest, type GuardedRequest } from './api-guard.js';
 import type { JobStatusReader, JobRef } from './bullmq/job-status.js';
 import { PROTOCOL_VERSION, type ErrorResponse, type RequestRecord } from './protocol.js';
 import type { TaskscopeRuntime } from './runtime.js';
+import { withTimeout } from './with-timeout.js';
 
 /** A debug-API request, as any framework can describe it. */
 export interface ApiRequest extends GuardedRequest {
@@ -50,7 +51,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
     const [first, second, third, fourth] = segments;
     if (first === undefined) return { version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}'] };
     if (first === 'requests' && second === undefined) {
-      return { version: PROTOCOL_VERSION, requests: await runtime.store.list(listLimit(query)) };
+      return { version: PROTOCOL_VERSION, requests: await fromStore(runtime.store.list(listLimit(query))) };
     }
     if (first === 'requests' && second !== undefined && (third === undefined || (third === 'status' && fourth === undefined))) {
       const record = await findRecord(second);
@@ -70,7 +71,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
 
   async function findRecord(id: string): Promise<RequestRecord> {
     if (!UUID.test(id)) throw new ApiError(400, 'bad_id', 'A request id is a UUID, as sent in the X-Debug-Id header.');
-    const record = await runtime.store.get(id);
+    const record = await fromStore(runtime.store.get(id));
     if (!record) throw new ApiError(404, 'not_found', `No record for request ${id}: it was never recorded here, or it expired.`);
     return record;
   }
@@ -121,6 +122,18 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
       }
     },
   };
+}
+
+const STORE_TIMEOUT_MS = 2_000;
+
+/** A store that cannot answer (its Redis went away) gives a plain 503, not a hanging request. */
+async function fromStore<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await withTimeout(pending, STORE_TIMEOUT_MS, 'reading the store');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ApiError(503, 'store_unavailable', `Taskscope's store could not be read: ${reason}`.slice(0, 300));
+  }
 }
 
 function splitPath(rest: string): string[] {

@@ -6,6 +6,8 @@ import type { TrackedRequest } from './create-taskscope.js';
 import { runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from './scope.js';
 import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
 import type { CallSite } from './stack.js';
+import { MemoryStore } from './store/memory-store.js';
+import { withTimeout } from './with-timeout.js';
 import type { TaskscopeRuntime } from './runtime.js';
 
 /** A task with what is needed to finish it later; only `task` goes on the wire. */
@@ -14,6 +16,8 @@ interface TrackedTask {
   callSite: CallSite | undefined;
 }
 
+/** Longest a response waits for its record to be stored (a Redis store whose server went away). */
+const STORE_TIMEOUT_MS = 1_000;
 const RECORD_BYTES = 600;
 const TASK_BYTES = 420;
 const FRAME_BYTES = 90;
@@ -205,7 +209,9 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
       if (record.tasks.length >= runtime.options.nPlusOneThreshold) {
         record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
       }
-      await runtime.store.save(record, { bytes: this.bytes });
+      const saved = runtime.store.save(record, { bytes: this.bytes });
+      // The memory store is done at once; a shared store gets a bounded wait.
+      await (runtime.store instanceof MemoryStore ? saved : withTimeout(saved, STORE_TIMEOUT_MS, 'storing a request record'));
     } catch (error) {
       runtime.log.warnOnce('save', 'could not store a request record', error);
     }

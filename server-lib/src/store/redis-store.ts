@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RequestListItem, RequestRecord } from '../protocol.js';
+import { createLog } from '../log.js';
 import { integerOption, invalid, objectOption, stringOption } from '../validate.js';
 import { fitRecord, toListItem, type Store } from './store.js';
 
@@ -56,6 +58,8 @@ if excess > 0 then
 end
 return excess
 `;
+const SAVE_SCRIPT_SHA = createHash('sha1').update(SAVE_SCRIPT).digest('hex');
+const log = createLog();
 
 /**
  * Records in Redis, shared by every process of an app: a record saved by one process can be
@@ -91,9 +95,11 @@ export class RedisStore implements Store {
     } else if (typeof connection === 'string' && /^rediss?:\/\//.test(connection)) {
       this.redis = new Redis(connection, { maxRetriesPerRequest: 1 });
       this.ownsConnection = true;
+      this.reportErrors();
     } else if (typeof connection === 'object' && connection !== null && !Array.isArray(connection)) {
       this.redis = new Redis({ maxRetriesPerRequest: 1, ...connection });
       this.ownsConnection = true;
+      this.reportErrors();
     } else {
       invalid('connection', 'an ioredis client, a redis:// URL or ioredis options', connection);
     }
@@ -105,12 +111,23 @@ export class RedisStore implements Store {
     if (!fitted) return;
     const item = toListItem(fitted.record);
     const keyPrefix = `${this.redis.options.keyPrefix ?? ''}${this.namespace}:`;
-    await this.redis.eval(
-      SAVE_SCRIPT, 3,
+    const args = [
       this.key('req', record.id), this.key('item', record.id), this.indexKey(),
       fitted.json, JSON.stringify(item), this.ttlMs, record.request.startedAt, record.id, this.maxRecords,
       keyPrefix,
-    );
+    ];
+    // EVALSHA sends a hash instead of the script on every save; EVAL only when Redis lost it.
+    try {
+      await this.redis.evalsha(SAVE_SCRIPT_SHA, 3, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      await this.redis.eval(SAVE_SCRIPT, 3, ...args);
+    }
+  }
+
+  /** A client the store made itself has no one else to hear its connection errors. */
+  private reportErrors(): void {
+    this.redis.on('error', (error: unknown) => log.warnOnce('redis-store', 'the RedisStore connection failed', error));
   }
 
   async get(id: string): Promise<RequestRecord | undefined> {
