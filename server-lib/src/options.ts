@@ -12,8 +12,9 @@ export interface TaskscopeLimits extends SerializeLimits {
    */
   maxTasksPerRequest: number;
   /**
-   * Application stack frames kept per task.
-   * @defaultValue 10
+   * Stack frames captured below each enqueue call; the application frames among them are kept
+   * (dependencies' and Node's are left out). Each frame costs about 1 µs per enqueue.
+   * @defaultValue 6
    */
   maxStackFrames: number;
   /**
@@ -27,7 +28,7 @@ export interface TaskscopeLimits extends SerializeLimits {
 export const DEFAULT_LIMITS: TaskscopeLimits = {
   ...DEFAULT_SERIALIZE_LIMITS,
   maxTasksPerRequest: 1000,
-  maxStackFrames: 10,
+  maxStackFrames: 6,
   lateGraceMs: 30_000,
 };
 

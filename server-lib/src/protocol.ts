@@ -121,7 +121,7 @@ export interface TaskRecord {
   schedulerId: string | null;
   /** The innermost application frame, or `null` when none was captured. */
   origin: StackFrame | null;
-  /** Application frames only, innermost first, at most `limits.maxStackFrames`. */
+  /** Application frames only, innermost first, from the `limits.maxStackFrames` frames captured. */
   stack: StackFrame[];
 }
 

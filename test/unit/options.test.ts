@@ -10,7 +10,7 @@ describe('taskscope(options)', () => {
     expect(resolveOptions(undefined)).toMatchObject({
       enabled: true, prefix: '/__taskscope', captureStacks: true, nPlusOneThreshold: 3,
       allowRemote: false, token: undefined, allowedHosts: ['localhost', '127.0.0.1', '[::1]', '*.localhost'],
-      limits: { maxTasksPerRequest: 1000, maxStackFrames: 10, lateGraceMs: 30_000 },
+      limits: { maxTasksPerRequest: 1000, maxStackFrames: 6, lateGraceMs: 30_000 },
     });
   });
 
