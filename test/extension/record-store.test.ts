@@ -44,4 +44,14 @@ describe('the request list store', () => {
     expect(filterEntries(list, 'send-receipt').map((e) => e.hit.id)).toEqual(['bbbbbbbb']);
     expect(filterEntries(list, '  ')).toHaveLength(2);
   });
+
+  it('hides requests that enqueued nothing when asked, keeping those whose count is not known yet', () => {
+    const favicon = { ...hit('aaaaaaaa', 3, '/favicon.ico'), taskCount: 0 };
+    const cart = { ...hit('bbbbbbbb', 2, '/cart'), taskCount: 2 };
+    const unknown = { ...hit('cccccccc', 1, '/orders'), taskCount: null };
+    const list = addHit(addHit(addHit([], favicon), cart), unknown);
+    expect(filterEntries(list, '', true).map((e) => e.hit.path)).toEqual(['/cart', '/orders']);
+    expect(filterEntries(list, 'cart', true).map((e) => e.hit.path)).toEqual(['/cart']);
+    expect(filterEntries(list, '', false)).toHaveLength(3);
+  });
 });

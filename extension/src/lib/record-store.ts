@@ -42,10 +42,12 @@ export function patchEntry(entries: readonly RequestEntry[], id: string, patch: 
 }
 
 /** Case-insensitive match on method, path, status and the jobs' queue and names once loaded. */
-export function filterEntries(entries: readonly RequestEntry[], text: string): RequestEntry[] {
+export function filterEntries(entries: readonly RequestEntry[], text: string, onlyWithJobs = false): RequestEntry[] {
   const needle = text.trim().toLowerCase();
-  if (!needle) return entries as RequestEntry[];
-  return entries.filter((e) => {
+  // A request whose count is not known yet stays listed until its record says otherwise.
+  const withJobs = onlyWithJobs ? entries.filter((e) => jobCount(e) !== 0) : (entries as RequestEntry[]);
+  if (!needle) return withJobs;
+  return withJobs.filter((e) => {
     const head = `${e.hit.method} ${e.hit.path} ${e.hit.status}`.toLowerCase();
     if (head.includes(needle)) return true;
     const tasks = e.record?.tasks ?? [];

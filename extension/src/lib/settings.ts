@@ -16,6 +16,8 @@ export interface Settings {
   pathMappings: PathMapping[];
   /** Keep the request list across navigations. */
   preserveLog: boolean;
+  /** List only requests that enqueued at least one job (hides pages, assets, API calls without jobs). */
+  onlyWithJobs: boolean;
   /** Debug API mount point used for "Load recent". */
   prefix: string;
 }
@@ -34,6 +36,7 @@ export const DEFAULT_SETTINGS: Settings = {
   editorTemplate: 'vscode://file/{path}:{line}:{column}',
   pathMappings: [],
   preserveLog: false,
+  onlyWithJobs: false,
   prefix: '/__taskscope',
 };
 
@@ -52,6 +55,7 @@ export function normalizeSettings(stored: unknown): Settings {
       ? s.pathMappings.filter((m): m is PathMapping => typeof m?.from === 'string' && typeof m?.to === 'string')
       : [],
     preserveLog: s.preserveLog === true,
+    onlyWithJobs: s.onlyWithJobs === true,
     prefix: typeof s.prefix === 'string' && s.prefix.startsWith('/') ? s.prefix.replace(/\/+$/, '') : DEFAULT_SETTINGS.prefix,
   };
 }

@@ -20,7 +20,7 @@ export class PanelState {
   /** Ticks every second while something is live, so running bars in the timeline grow. */
   now = $state(Date.now());
 
-  visibleEntries = $derived(filterEntries(this.entries, this.filter));
+  visibleEntries = $derived(filterEntries(this.entries, this.filter, this.settings.onlyWithJobs));
   selected = $derived(this.entries.find((e) => e.hit.id === this.selectedId) ?? null);
   polling = $derived(this.entries.some((e) => e.polling));
 }
