@@ -6,6 +6,7 @@ import type { TrackedRequest } from './create-taskscope.js';
 import { runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from './scope.js';
 import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
 import type { CallSite } from './stack.js';
+import { recordedUrl } from './request-url.js';
 import { MemoryStore } from './store/memory-store.js';
 import { withTimeout } from './with-timeout.js';
 import type { TaskscopeRuntime } from './runtime.js';
@@ -57,7 +58,7 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
     this.record = {
       version: PROTOCOL_VERSION,
       id: this.id,
-      request: { method, url, status: null, startedAt: Date.now(), durationMs: null },
+      request: { method, url: recordedUrl(url, runtime.isSecretKey), status: null, startedAt: Date.now(), durationMs: null },
       summary: createSummary(),
       tasks: [],
       nPlusOne: [],

@@ -1,6 +1,7 @@
 import type { StackFrame } from './protocol.js';
 import { createLog, type TaskscopeLog } from './log.js';
 import type { ResolvedOptions } from './options.js';
+import { createRedactor, type KeyRedactor } from './redact.js';
 import { createSerializer, type SnapshotResult } from './serialize.js';
 import { captureCallSite, formatCallSite, type CallSite, type FormattedStack } from './stack.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -12,6 +13,8 @@ export interface TaskscopeRuntime {
   readonly store: Store;
   readonly log: TaskscopeLog;
   serialize(value: unknown): SnapshotResult;
+  /** The `redact` rules as a test of one key (for query parameters of recorded URLs). */
+  isSecretKey: KeyRedactor;
   /** Captures the stack below `caller` (the instrumentation's wrapper), or below the recorder. */
   captureCallSite(caller?: Function): CallSite;
   formatCallSite(site: CallSite): FormattedStack;
@@ -39,6 +42,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     options,
     store,
     log,
+    isSecretKey: createRedactor(options.redact),
     serialize(value) {
       try {
         return serialize(value);
