@@ -6,6 +6,7 @@ import type { TrackedRequest } from './create-taskscope.js';
 import { runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from './scope.js';
 import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
 import type { CallSite } from './stack.js';
+import { clip } from './clip.js';
 import { recordedUrl } from './request-url.js';
 import { MemoryStore } from './store/memory-store.js';
 import { withTimeout } from './with-timeout.js';
@@ -248,8 +249,8 @@ function round(ms: number): number {
 
 function errorMessage(error: unknown): string {
   try {
-    if (error instanceof Error) return error.message || error.name;
-    return String(error);
+    if (error instanceof Error) return clip(error.message || error.name);
+    return clip(String(error));
   } catch {
     return 'unknown error';
   }

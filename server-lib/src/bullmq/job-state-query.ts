@@ -3,6 +3,7 @@
  * `JobStatus`. Read with plain commands (no Lua), so it works on any client, including one
  * that never loaded BullMQ's scripts.
  */
+import { clip, MAX_TRACE_LINES } from '../clip.js';
 import type { JobState, JobStatus, Snapshot } from '../protocol.js';
 import type { StatusPipeline } from './redis-client.js';
 
@@ -61,7 +62,8 @@ function parseJson(raw: string | undefined, fallback: unknown): unknown {
 
 function stacktraceOf(raw: string | undefined): string[] {
   const parsed = parseJson(raw, []);
-  return Array.isArray(parsed) ? parsed.filter((line): line is string => typeof line === 'string') : [];
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter((line): line is string => typeof line === 'string').slice(-MAX_TRACE_LINES).map((line) => clip(line));
 }
 
 function attemptsOf(rawOpts: string | undefined): number {
@@ -139,7 +141,7 @@ export function decodeJobStatus(ref: JobRef, replies: Array<[Error | null, unkno
     waitMs,
     runMs,
     returnValue: hash.returnvalue === undefined ? null : serialize(parseJson(hash.returnvalue, null)).value,
-    failedReason: hash.failedReason ?? null,
+    failedReason: hash.failedReason === undefined ? null : clip(hash.failedReason),
     stacktrace: stacktraceOf(hash.stacktrace),
   };
   if (ref.timestamp !== undefined && timestamp !== null) status.duplicate = timestamp !== ref.timestamp;
