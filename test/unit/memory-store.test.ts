@@ -137,4 +137,23 @@ describe('MemoryStore', () => {
     expect((await store.get('r500'))?.id).toBe('r500');
     expect((await store.list(5)).map((item) => item.id)).toEqual(['r999', 'r998', 'r997', 'r996', 'r995']);
   });
+
+  it('keeps exactly the most recently saved records through a long run of saves and re-saves', async () => {
+    const store = new MemoryStore({ maxRecords: 50 });
+    const model: string[] = []; // ids, least recently saved first
+    let state = 7;
+    const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
+    for (let i = 0; i < 20_000; i += 1) {
+      // Mostly new records, sometimes one saved again (a late job), as a busy app does.
+      const id = random() < 0.2 && model.length > 0 ? model[Math.floor(random() * model.length)]! : `r${i}`;
+      await store.save(record(id, i));
+      const at = model.indexOf(id);
+      if (at !== -1) model.splice(at, 1);
+      model.push(id);
+      if (model.length > 50) model.shift();
+    }
+    expect(store.stats.records).toBe(50);
+    for (const id of model) expect((await store.get(id))?.id).toBe(id);
+    expect(await store.get('r0')).toBeUndefined();
+  });
 });

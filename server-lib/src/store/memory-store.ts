@@ -31,6 +31,7 @@ interface Entry {
   record: RequestRecord;
   bytes: number;
   expiresAt: number;
+  seq: number;
 }
 
 /**
@@ -45,9 +46,13 @@ interface Entry {
  * ```
  */
 export class MemoryStore implements Store {
-  // A Map iterates in insertion order and a save re-inserts, so the first entry is the least
-  // recently saved, which is also the first to expire.
+  // Records by id; `order` below says which was saved least recently (and so expires first).
   private readonly entries = new Map<string, Entry>();
+  // Save order, oldest first, as an array with a moving head: a Map iterated from its start
+  // after many deletes walks their holes on every save, which made eviction O(n).
+  private order: Array<{ id: string; seq: number }> = [];
+  private head = 0;
+  private seq = 0;
   private readonly maxRecords: number;
   private readonly maxBytes: number;
   private readonly ttlMs: number;
@@ -82,11 +87,14 @@ export class MemoryStore implements Store {
       kept = fitted.record;
       bytes = fitted.json.length;
     }
-    this.entries.set(record.id, { record: kept, bytes, expiresAt: now + this.ttlMs });
+    const seq = ++this.seq;
+    this.entries.set(record.id, { record: kept, bytes, expiresAt: now + this.ttlMs, seq });
+    this.order.push({ id: record.id, seq });
     this.bytes += bytes;
     this.purgeExpired(now);
     while (this.entries.size > this.maxRecords || this.bytes > this.maxBytes) {
-      const oldest = this.entries.keys().next().value as string;
+      const oldest = this.oldest();
+      if (oldest === undefined) break;
       this.remove(oldest);
       this.evicted += 1;
     }
@@ -112,14 +120,28 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.entries.clear();
+    this.order = [];
+    this.head = 0;
     this.bytes = 0;
   }
 
   private purgeExpired(now: number): void {
-    for (const [id, entry] of this.entries) {
-      if (entry.expiresAt > now) return;
+    for (let id = this.oldest(); id !== undefined; id = this.oldest()) {
+      if (this.entries.get(id)!.expiresAt > now) return;
       this.remove(id);
     }
+  }
+
+  /** The id of the least recently saved record; stale slots (removed or saved again) are skipped. */
+  private oldest(): string | undefined {
+    while (this.head < this.order.length) {
+      const slot = this.order[this.head]!;
+      if (this.entries.get(slot.id)?.seq === slot.seq) return slot.id;
+      this.head += 1;
+    }
+    this.order = [];
+    this.head = 0;
+    return undefined;
   }
 
   private remove(id: string): void {
@@ -127,5 +149,9 @@ export class MemoryStore implements Store {
     if (!entry) return;
     this.entries.delete(id);
     this.bytes -= entry.bytes;
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
   }
 }
