@@ -177,8 +177,9 @@ export function parseStackLine(line: string): StackFrame | null {
 
 function readFrames(holder: { stack?: unknown } | undefined): StackFrame[] {
   if (!holder) return [];
-  const sites = structuredSites(holder);
-  if (sites) return framesOfSites(sites);
+  const appPrepare = Error.prepareStackTrace;
+  const sites = structuredSites(holder, appPrepare);
+  if (sites) return framesOfSites(sites, appPrepare);
   const stack = holder.stack;
   if (typeof stack === 'string') return parseStack(stack);
   // An app's Error.prepareStackTrace may hand back V8's structured call sites as they are.
@@ -191,8 +192,7 @@ function readFrames(holder: { stack?: unknown } | undefined): StackFrame[] {
  * the whole trace as a string (and source-mapping every frame of it) costs ~20 µs; reading the
  * call sites and formatting only the application frames of an unseen trace costs a fraction.
  */
-function structuredSites(holder: { stack?: unknown }): V8CallSite[] | undefined {
-  const appPrepare = Error.prepareStackTrace;
+function structuredSites(holder: { stack?: unknown }, appPrepare: Prepare | undefined): V8CallSite[] | undefined {
   collected = undefined;
   try {
     Error.prepareStackTrace = collectSites;
@@ -201,11 +201,12 @@ function structuredSites(holder: { stack?: unknown }): V8CallSite[] | undefined 
   } catch {
     return undefined;
   } finally {
-    if (Error.prepareStackTrace === collectSites) Error.prepareStackTrace = appPrepare;
+    // Restoring `undefined` is right: it brings back V8's own formatting.
+    if (Error.prepareStackTrace === collectSites) Error.prepareStackTrace = appPrepare as Prepare;
   }
   const sites = collected;
   collected = undefined;
-  return sites === undefined ? undefined : withAppPrepare(sites, appPrepare);
+  return sites;
 }
 
 // Module-level rather than a closure per call: formatting runs for every task.
@@ -215,14 +216,9 @@ function collectSites(_error: Error, callSites: NodeJS.CallSite[]): string {
   return '';
 }
 
-// The environment's formatter (source maps of tsx, vitest, source-map-support…), used for the
+// The environment's formatter (source maps of tsx, vitest, source-map-support…) is used for the
 // application frames of traces not seen before.
 type Prepare = NonNullable<typeof Error.prepareStackTrace>;
-const appPrepares = new WeakMap<V8CallSite[], Prepare>();
-function withAppPrepare(sites: V8CallSite[], prepare: Prepare | undefined): V8CallSite[] {
-  if (prepare) appPrepares.set(sites, prepare);
-  return sites;
-}
 
 const MAX_CACHED_TRACES = 5_000;
 const appFileCache = new Map<string, boolean>();
@@ -247,7 +243,7 @@ function prepareId(prepare: Prepare | undefined): string {
 }
 const traceCache = new Map<string, StackFrame[]>();
 
-function framesOfSites(sites: V8CallSite[]): StackFrame[] {
+function framesOfSites(sites: V8CallSite[], prepare: Prepare | undefined): StackFrame[] {
   const app: V8CallSite[] = [];
   let key = '';
   for (const site of sites) {
@@ -256,7 +252,6 @@ function framesOfSites(sites: V8CallSite[]): StackFrame[] {
     app.push(site);
     key += `${file}:${site.getLineNumber()}:${site.getColumnNumber()}:${site.getFunctionName()}|`;
   }
-  const prepare = appPrepares.get(sites);
   key += prepareId(prepare);
   const cached = traceCache.get(key);
   if (cached) return cached;
