@@ -12,10 +12,10 @@ import { MemoryStore } from './store/memory-store.js';
 import { withTimeout } from './with-timeout.js';
 import type { TaskscopeRuntime } from './runtime.js';
 
-/** A task with what is needed to finish it later; only `task` goes on the wire. */
-interface TrackedTask {
+/** A task whose call site is still to be formatted; only `task` goes on the wire. */
+interface UnformattedTask {
   task: TaskRecord;
-  callSite: CallSite | undefined;
+  callSite: CallSite;
 }
 
 /** Longest a response waits for its record to be stored (a Redis store whose server went away). */
@@ -47,7 +47,9 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
   readonly id = randomUUID();
   readonly record: RequestRecord;
   private readonly startPerf = performance.now();
-  private readonly tracked: TrackedTask[] = [];
+  // Emptied by every save, so a late save formats only what came since, and no Error (which can
+  // hold on to the frames' closures) outlives the save that formatted it.
+  private unformatted: UnformattedTask[] = [];
   private phase: Phase = 'open';
   private seq = 0;
   private saveQueued = false;
@@ -104,13 +106,13 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
     const offsetMs = round(performance.now() - this.startPerf);
     const batch: Array<TaskRecord | undefined> = [];
     for (const spec of specs) {
-      const kept = this.tracked.length < runtime.options.limits.maxTasksPerRequest;
+      const kept = record.tasks.length < runtime.options.limits.maxTasksPerRequest;
       const task = this.createTask(spec, enqueuedAt, offsetMs, late, kept);
       addToSummary(record.summary, task);
       batch.push(task);
       if (kept) {
-        this.tracked.push({ task, callSite });
         record.tasks.push(task);
+        if (callSite) this.unformatted.push({ task, callSite });
       } else {
         record.droppedTasks += 1;
       }
@@ -199,14 +201,13 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
   private async save(): Promise<void> {
     const { runtime, record } = this;
     try {
-      for (const entry of this.tracked) {
-        if (!entry.callSite) continue;
-        const formatted = runtime.formatCallSite(entry.callSite);
-        entry.task.origin = formatted.origin;
-        entry.task.stack = formatted.stack;
+      const unformatted = this.unformatted;
+      this.unformatted = [];
+      for (const { task, callSite } of unformatted) {
+        const formatted = runtime.formatCallSite(callSite);
+        task.origin = formatted.origin;
+        task.stack = formatted.stack;
         this.bytes += FRAME_BYTES * formatted.stack.length;
-        // Drop the Error as soon as it is formatted: it can hold on to the frames' closures.
-        entry.callSite = undefined;
       }
       if (record.tasks.length >= runtime.options.nPlusOneThreshold) {
         record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
