@@ -10,13 +10,13 @@
  * app.use(taskscope({ store: new RedisStore({ connection: process.env.REDIS_URL! }) }));
  * ```
  */
-export { createTaskscope } from './create-taskscope.js';
-export type { Taskscope, TrackedRequest, TrackingHeaders } from './create-taskscope.js';
-export type { DebugApi, ApiRequest, ApiResponse } from './debug-api.js';
-export { DEFAULT_LIMITS } from './options.js';
-export type { TaskscopeOptions, TaskscopeLimits } from './options.js';
-export { DEFAULT_REDACT_KEYS } from './serialize.js';
-export type { RedactRule } from './serialize.js';
+export { createTaskscope } from './core/create-taskscope.js';
+export type { Taskscope, TrackedRequest, TrackingHeaders } from './core/create-taskscope.js';
+export type { DebugApi, ApiRequest, ApiResponse } from './api/debug-api.js';
+export { DEFAULT_LIMITS } from './core/options.js';
+export type { TaskscopeOptions, TaskscopeLimits } from './core/options.js';
+export { DEFAULT_REDACT_KEYS } from './core/serialize.js';
+export type { RedactRule } from './core/serialize.js';
 export { MemoryStore } from './store/memory-store.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';
 export { RedisStore } from './store/redis-store.js';

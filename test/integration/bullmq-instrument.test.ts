@@ -2,7 +2,7 @@ import * as bullmq from 'bullmq';
 import { FlowProducer, Job, Queue, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentBullMQ } from '../../server-lib/src/bullmq/instrument.js';
-import { runInRequestScope, type EnqueueRecorder } from '../../server-lib/src/scope.js';
+import { runInRequestScope, type EnqueueRecorder } from '../../server-lib/src/core/scope.js';
 import { createRecordingRecorder, type RecordingRecorder } from '../support/recording-recorder.js';
 import { freshQueueName, redisConnection } from '../support/redis.js';
 

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentBullMQ } from '../../server-lib/src/bullmq/instrument.js';
 import { createJobStatusReader, type JobRef, type JobStatusReader } from '../../server-lib/src/bullmq/job-status.js';
-import { runInRequestScope } from '../../server-lib/src/scope.js';
-import { createSerializer } from '../../server-lib/src/serialize.js';
+import { runInRequestScope } from '../../server-lib/src/core/scope.js';
+import { createSerializer } from '../../server-lib/src/core/serialize.js';
 import { createRecordingRecorder } from '../support/recording-recorder.js';
 import { freshQueueName, redisClient, redisConnection } from '../support/redis.js';
 

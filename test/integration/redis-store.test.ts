@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject, afterEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { createSummary } from '../../server-lib/src/analyze.js';
+import { createSummary } from '../../server-lib/src/core/analyze.js';
 import { PROTOCOL_VERSION, type RequestRecord, type TaskRecord } from '../../server-lib/src/protocol.js';
 import { RedisStore } from '../../server-lib/src/store/redis-store.js';
 import { freshQueueName, redisClient, redisConnection } from '../support/redis.js';

@@ -1,4 +1,4 @@
-import type { EnqueueRecorder, EnqueueSpec, EnqueuedJob } from '../../server-lib/src/scope.js';
+import type { EnqueueRecorder, EnqueueSpec, EnqueuedJob } from '../../server-lib/src/core/scope.js';
 
 /** One `begin` call the instrumentation made, and how it was settled. */
 export interface RecordedEnqueue {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addToSummary, createSummary, detectNPlusOne } from '../../server-lib/src/analyze.js';
+import { addToSummary, createSummary, detectNPlusOne } from '../../server-lib/src/core/analyze.js';
 import type { StackFrame, TaskRecord } from '../../server-lib/src/protocol.js';
 
 const line45: StackFrame = { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'createOrder' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkApiRequest, isLoopback } from '../../server-lib/src/api-guard.js';
-import { resolveOptions } from '../../server-lib/src/options.js';
+import { checkApiRequest, isLoopback } from '../../server-lib/src/api/api-guard.js';
+import { resolveOptions } from '../../server-lib/src/core/options.js';
 
 const request = (remoteAddress: string, host = 'localhost:3000') => ({ method: 'GET', headers: { host }, remoteAddress });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSummary } from '../../server-lib/src/analyze.js';
+import { createSummary } from '../../server-lib/src/core/analyze.js';
 import { PROTOCOL_VERSION, type RequestRecord, type TaskRecord } from '../../server-lib/src/protocol.js';
 import { MemoryStore } from '../../server-lib/src/store/memory-store.js';
 import { fitRecord, toListItem } from '../../server-lib/src/store/store.js';

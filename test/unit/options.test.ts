@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveOptions } from '../../server-lib/src/options.js';
+import { resolveOptions } from '../../server-lib/src/core/options.js';
 
 const env = process.env.NODE_ENV;
 afterEach(() => { process.env.NODE_ENV = env; });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor } from '../../server-lib/src/redact.js';
-import { MAX_URL_LENGTH, recordedUrl } from '../../server-lib/src/request-url.js';
+import { createRedactor } from '../../server-lib/src/core/redact.js';
+import { MAX_URL_LENGTH, recordedUrl } from '../../server-lib/src/core/request-url.js';
 
 const isSecret = createRedactor(undefined);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSerializer, DEFAULT_REDACT_KEYS, DEFAULT_SERIALIZE_LIMITS } from '../../server-lib/src/serialize.js';
+import { createSerializer, DEFAULT_REDACT_KEYS, DEFAULT_SERIALIZE_LIMITS } from '../../server-lib/src/core/serialize.js';
 
 const serialize = createSerializer();
 const snap = (value: unknown): unknown => serialize(value).value;

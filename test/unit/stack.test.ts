@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runInRequestScope, type EnqueueRecorder } from '../../server-lib/src/scope.js';
-import { captureCallSite, formatCallSite, formatStack, parseStackLine, type CallSite } from '../../server-lib/src/stack.js';
+import { runInRequestScope, type EnqueueRecorder } from '../../server-lib/src/core/scope.js';
+import { captureCallSite, formatCallSite, formatStack, parseStackLine, type CallSite } from '../../server-lib/src/core/stack.js';
 
 const thisFile = fileURLToPath(import.meta.url);
 const testRoot = path.resolve(path.dirname(thisFile), '..');

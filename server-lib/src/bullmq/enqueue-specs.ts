@@ -3,7 +3,7 @@
  * `EnqueuedJob`s in the same order. Pure functions over duck-typed shapes, so they work for
  * every bullmq version whose classes have these fields (5.40+ and 6.x).
  */
-import type { EnqueueSpec, EnqueuedJob } from '../scope.js';
+import type { EnqueueSpec, EnqueuedJob } from '../core/scope.js';
 import { rememberSource } from './source-registry.js';
 
 type Options = Record<string, unknown>;

@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createLog } from '../log.js';
+import { createLog } from '../core/log.js';
 import {
   describeAdd, describeAddBulk, describeFlowAdd, describeFlowAddBulk, describeUpsertJobScheduler,
   jobsOfAdd, jobsOfAddBulk, jobsOfFlowAdd, jobsOfFlowAddBulk, jobsOfUpsertJobScheduler,

@@ -3,7 +3,7 @@
  * `JobStatus`. Read with plain commands (no Lua), so it works on any client, including one
  * that never loaded BullMQ's scripts.
  */
-import { clip, MAX_TRACE_LINES } from '../clip.js';
+import { clip, MAX_TRACE_LINES } from '../core/clip.js';
 import type { JobState, JobStatus, Snapshot } from '../protocol.js';
 import type { StatusPipeline } from './redis-client.js';
 

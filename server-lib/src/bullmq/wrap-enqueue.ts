@@ -2,8 +2,8 @@
  * The wrapper around one BullMQ enqueue method: records through the request's recorder, and
  * otherwise behaves exactly like the method it wraps.
  */
-import { createLog } from '../log.js';
-import { currentRecorder, runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../scope.js';
+import { createLog } from '../core/log.js';
+import { currentRecorder, runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
 
 export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 /** Builds the specs of one call from its `this` and arguments. */

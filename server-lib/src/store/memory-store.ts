@@ -1,5 +1,5 @@
 import type { RequestListItem, RequestRecord } from '../protocol.js';
-import { integerOption, invalid, objectOption } from '../validate.js';
+import { integerOption, invalid, objectOption } from '../core/validate.js';
 import { fitRecord, toListItem, type Store } from './store.js';
 
 /** Options of {@link MemoryStore}. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RequestListItem, RequestRecord } from '../protocol.js';
-import { createLog } from '../log.js';
-import { integerOption, invalid, objectOption, stringOption } from '../validate.js';
+import { createLog } from '../core/log.js';
+import { integerOption, invalid, objectOption, stringOption } from '../core/validate.js';
 import { fitRecord, toListItem, type Store } from './store.js';
 
 /** Options of {@link RedisStore}. */

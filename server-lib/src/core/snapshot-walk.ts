@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import type { Snapshot, SnapshotMarker } from './protocol.js';
+import type { Snapshot, SnapshotMarker } from '../protocol.js';
 import type { KeyRedactor } from './redact.js';
 import type { SerializeLimits } from './serialize.js';
 

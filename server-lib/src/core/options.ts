@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'bullmq';
-import { DEFAULT_PREFIX } from './protocol.js';
+import { DEFAULT_PREFIX } from '../protocol.js';
 import { DEFAULT_SERIALIZE_LIMITS, type RedactRule, type SerializeLimits } from './serialize.js';
-import type { Store } from './store/store.js';
+import type { Store } from '../store/store.js';
 import { booleanOption, integerOption, invalid, objectOption, stringOption } from './validate.js';
 
 /** Every bound Taskscope applies. Each one shows in the data when it bites. */

@@ -1,8 +1,8 @@
 import { checkApiRequest, type GuardedRequest } from './api-guard.js';
-import type { JobStatusReader, JobRef } from './bullmq/job-status.js';
-import { PROTOCOL_VERSION, type ErrorResponse, type RequestRecord } from './protocol.js';
-import type { TaskscopeRuntime } from './runtime.js';
-import { withTimeout } from './with-timeout.js';
+import type { JobStatusReader, JobRef } from '../bullmq/job-status.js';
+import { PROTOCOL_VERSION, type ErrorResponse, type RequestRecord } from '../protocol.js';
+import type { TaskscopeRuntime } from '../core/runtime.js';
+import { withTimeout } from '../core/with-timeout.js';
 
 /** A debug-API request, as any framework can describe it. */
 export interface ApiRequest extends GuardedRequest {

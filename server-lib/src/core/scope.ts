@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { TaskVia } from './protocol.js';
+import type { TaskVia } from '../protocol.js';
 
 /** One job about to be enqueued, as the BullMQ instrumentation saw the call. */
 export interface EnqueueSpec {

@@ -1,4 +1,4 @@
-import type { Snapshot } from './protocol.js';
+import type { Snapshot } from '../protocol.js';
 import { createRedactor, type RedactRule } from './redact.js';
 import { reasonOf, SnapshotWalk } from './snapshot-walk.js';
 import { integerOption, invalid, objectOption } from './validate.js';

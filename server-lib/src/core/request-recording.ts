@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { addToSummary, createSummary, detectNPlusOne } from './analyze.js';
-import { PROTOCOL_VERSION, type RequestRecord, type TaskRecord } from './protocol.js';
+import { PROTOCOL_VERSION, type RequestRecord, type TaskRecord } from '../protocol.js';
 import type { TrackedRequest } from './create-taskscope.js';
 import { runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from './scope.js';
 import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
 import type { CallSite } from './stack.js';
 import { clip } from './clip.js';
 import { recordedUrl } from './request-url.js';
-import { MemoryStore } from './store/memory-store.js';
+import { MemoryStore } from '../store/memory-store.js';
 import { withTimeout } from './with-timeout.js';
 import type { TaskscopeRuntime } from './runtime.js';
 

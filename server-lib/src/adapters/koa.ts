@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
-import { createTaskscope, type Taskscope, type TrackingHeaders } from './create-taskscope.js';
-import type { TaskscopeOptions } from './options.js';
-import { DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HEADER } from './protocol.js';
+import { createTaskscope, type Taskscope, type TrackingHeaders } from '../core/create-taskscope.js';
+import type { TaskscopeOptions } from '../core/options.js';
+import { DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HEADER } from '../protocol.js';
 
 /** The Koa middleware, with a handle on the core and a way to release its resources. */
 export interface TaskscopeMiddleware extends Middleware {

@@ -1,11 +1,11 @@
-import type { StackFrame } from './protocol.js';
+import type { StackFrame } from '../protocol.js';
 import { createLog, type TaskscopeLog } from './log.js';
 import type { ResolvedOptions } from './options.js';
 import { createRedactor, type KeyRedactor } from './redact.js';
 import { createSerializer, type SnapshotResult } from './serialize.js';
 import { captureCallSite, formatCallSite, type CallSite, type FormattedStack } from './stack.js';
-import { MemoryStore } from './store/memory-store.js';
-import type { Store } from './store/store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { Store } from '../store/store.js';
 
 /** What every request recording of one Taskscope instance shares. */
 export interface TaskscopeRuntime {

@@ -1,6 +1,6 @@
 import {
   DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_ID_ENTRY, SERVER_TIMING_TASKS_ENTRY, type RequestRecord,
-} from './protocol.js';
+} from '../protocol.js';
 
 /** Response headers of a tracked request; `serverTiming` is to be appended to the app's own. */
 export interface TrackingHeaders {

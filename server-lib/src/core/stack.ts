@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StackFrame } from './protocol.js';
+import type { StackFrame } from '../protocol.js';
 
 /** A captured call stack, formatted later by {@link formatCallSite}. Opaque to callers. */
 export interface CallSite {
@@ -40,8 +40,8 @@ const DEFAULT_CAPTURE_FRAMES = 20;
 const DEFAULT_FORMAT_FRAMES = 10;
 const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: [] }) as FormattedStack;
 
-// Taskscope's own files, from src or dist: this file is {package}/src/stack.ts or {package}/dist/stack.js.
-const PACKAGE_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url))) + path.sep;
+// Taskscope's own files, from src or dist: this file is {package}/src/core/stack.ts or {package}/dist/core/stack.js.
+const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..') + path.sep;
 
 /**
  * Captures the current call stack cheaply: V8 records the frames, nothing is turned into text

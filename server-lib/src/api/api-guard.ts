@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { TOKEN_HEADER } from './protocol.js';
-import type { ResolvedOptions } from './options.js';
+import { TOKEN_HEADER } from '../protocol.js';
+import type { ResolvedOptions } from '../core/options.js';
 
 /** The parts of an HTTP request the debug API's checks look at. */
 export interface GuardedRequest {

@@ -1,10 +1,10 @@
-import { instrumentInstalledBullMQ } from './bullmq/instrument.js';
-import { createJobStatusReader } from './bullmq/job-status.js';
-import { createDebugApi, type DebugApi } from './debug-api.js';
+import { instrumentInstalledBullMQ } from '../bullmq/instrument.js';
+import { createJobStatusReader } from '../bullmq/job-status.js';
+import { createDebugApi, type DebugApi } from '../api/debug-api.js';
 import { resolveOptions, type ResolvedOptions, type TaskscopeOptions } from './options.js';
 import { RequestRecording } from './request-recording.js';
 import { createRuntime } from './runtime.js';
-import type { Store } from './store/store.js';
+import type { Store } from '../store/store.js';
 import type { TrackingHeaders } from './tracking-headers.js';
 
 export type { TrackingHeaders } from './tracking-headers.js';

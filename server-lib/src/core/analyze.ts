@@ -1,4 +1,4 @@
-import type { NPlusOneGroup, QueueTally, RecordSummary, TaskRecord } from './protocol.js';
+import type { NPlusOneGroup, QueueTally, RecordSummary, TaskRecord } from '../protocol.js';
 
 /**
  * An empty summary. `byQueue` and `byName` have no prototype, so a queue or job named
