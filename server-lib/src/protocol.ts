@@ -96,8 +96,15 @@ export interface TaskRecord {
   enqueuedAt: number;
   /** Ms from the request's start to the enqueue call. */
   offsetMs: number;
-  /** How long the enqueue call took, ms (for addBulk and flows, the batch's time shared equally). */
+  /**
+   * How long the enqueue call took, ms. A call that enqueued several jobs (addBulk, a flow) gives
+   * each of them the whole call's time, with `callSize` > 1: totals count each call once.
+   */
   enqueueMs: number;
+  /** `seq` of the first task of the enqueue call this task came from (its own `seq` for a single add). */
+  callSeq: number;
+  /** How many jobs that enqueue call made or reached: 1 for `add`, more for `addBulk` and flows. */
+  callSize: number;
   delayMs: number;
   /** Epoch ms the job becomes due, when delayed; otherwise `null`. */
   scheduledFor: number | null;
@@ -110,6 +117,11 @@ export interface TaskRecord {
    * was created. `null` when not yet known; the status endpoint settles it.
    */
   duplicate: boolean | null;
+  /**
+   * `seq` of an earlier task of this request whose job this add was merged into (same queue and
+   * job id: a custom `jobId` or deduplication). `null` otherwise.
+   */
+  duplicateOf: number | null;
   /**
    * `timestamp` of the Job object the add returned. A job in Redis with another timestamp is an
    * older one that the add returned instead of creating a new job.
@@ -131,15 +143,27 @@ export interface QueueTally {
 }
 
 export interface RecordSummary {
+  /** Adds: every job the request asked for, one per task (also failed and merged ones). */
   total: number;
+  /** Jobs that exist because of those adds: `total − failed − duplicates`. */
+  jobs: number;
+  /** Adds merged into a job that already existed (same job id, deduplication), as far as known. */
+  duplicates: number;
+  /** Enqueue calls (one `addBulk` or flow is one call for many adds). */
+  calls: number;
   immediate: number;
   delayed: number;
-  /** Enqueues that threw or rejected. */
+  /** Adds whose enqueue threw or rejected: they made no job. */
   failed: number;
   late: number;
+  /** Time spent in enqueue calls, each call counted once. */
   enqueueMs: number;
+  /** Per queue: `count` adds; `enqueueMs` counts each call once per queue it enqueued into. At most 100 queues. */
   byQueue: Record<string, QueueTally>;
+  /** Per job name, as `byQueue`. At most 100 names. */
   byName: Record<string, QueueTally>;
+  /** Adds not tallied in `byQueue` or `byName` because the table was full (still in every other count). */
+  untallied: number;
 }
 
 /** Tasks of one queue and name enqueued one by one from the same line of code. */
@@ -174,6 +198,15 @@ export interface RequestRecord {
   nPlusOne: NPlusOneGroup[];
   /** Tasks not kept because the request passed `limits.maxTasksPerRequest` (still counted in `summary`). */
   droppedTasks: number;
+  /** Grows with every change to the record (a late task, an enqueue result): compare to refetch. */
+  revision: number;
+  /** Epoch ms until which late tasks may still be added; `null` while the request runs. */
+  lateUntil: number | null;
+  /**
+   * Present when the record was too large for its store: what is kept is a stub with the request,
+   * the summary and no tasks (`droppedTasks` counts them).
+   */
+  tooLarge?: { bytes: number; limit: number };
 }
 
 /** One line of `GET {prefix}/requests`. */
@@ -191,6 +224,20 @@ export interface RequestListItem {
 export interface RequestListResponse {
   version: typeof PROTOCOL_VERSION;
   requests: RequestListItem[];
+  /** Records this process could not save to its store since it started (store down or too slow). */
+  lost: number;
+}
+
+/** `GET {prefix}`: what the server is. */
+export interface ApiIndexResponse {
+  version: typeof PROTOCOL_VERSION;
+  name: 'taskscope';
+  endpoints: string[];
+  /**
+   * The app's root directory (absolute), which stack frame paths are relative to, so the panel
+   * can open files in an editor on the same machine. `null` for a client not on loopback.
+   */
+  root: string | null;
 }
 
 /** BullMQ's job states, plus `removed` (no longer in Redis) and `unavailable` (Redis unreachable). */
@@ -217,17 +264,26 @@ export interface JobStatus {
   attemptsMade: number;
   /** `opts.attempts`, default 1. */
   attempts: number;
+  /** Attempts a worker started (BullMQ's `attemptsStarted`), when Redis has it; else `null`. */
+  attemptsStarted: number | null;
+  /** The job's delay when added, ms (0 when none). */
+  delayMs: number;
   /** Epoch ms BullMQ created the job. */
   timestamp: number | null;
   processedOn: number | null;
   finishedOn: number | null;
-  /** processedOn − timestamp − delay, or how long it has waited so far while not yet active. */
+  /**
+   * Time in the queue once due: processedOn − timestamp − delay, or, while not yet active, how long
+   * it has waited since it became due. `null` while still delayed.
+   */
   waitMs: number | null;
   /** finishedOn − processedOn, or how long it has run so far while active. */
   runMs: number | null;
   returnValue: Snapshot;
   failedReason: string | null;
   stacktrace: string[];
+  /** The newest `job.log()` lines (at most 50, each at most 1,000 characters) and how many there are. */
+  logs: { count: number; lines: string[] };
   /** The job is an older one this request's add returned rather than created (see `TaskRecord.duplicate`). */
   duplicate?: boolean;
   /** Why the state is `unavailable` or `unknown`. */
@@ -237,6 +293,12 @@ export interface JobStatus {
 export interface RequestStatusResponse {
   version: typeof PROTOCOL_VERSION;
   jobs: JobStatus[];
+  /** The record's `revision` now: when it is newer than the panel's copy, refetch the record. */
+  revision: number;
+  /** The record's task count now (`summary.total`). */
+  taskCount: number;
+  /** As `RequestRecord.lateUntil`: poll for late tasks until then. */
+  lateUntil: number | null;
 }
 
 export interface JobStatusResponse extends JobStatus {

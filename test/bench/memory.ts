@@ -61,9 +61,11 @@ function fakeRecord(i: number): RequestRecord {
     version: PROTOCOL_VERSION,
     id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     request: { method: 'GET', url: `/r/${i}`, status: 200, startedAt: Date.now(), durationMs: 1 },
-    summary: { total: 0, immediate: 0, delayed: 0, failed: 0, late: 0, enqueueMs: 0, byQueue: {}, byName: {} },
+    summary: { total: 0, jobs: 0, duplicates: 0, calls: 0, immediate: 0, delayed: 0, failed: 0, late: 0, enqueueMs: 0, byQueue: {}, byName: {}, untallied: 0 },
     tasks: [],
     nPlusOne: [],
     droppedTasks: 0,
+    revision: 1,
+    lateUntil: null,
   };
 }

@@ -20,11 +20,14 @@ export function makeTask(seq: number, overrides: Partial<TaskRecord> = {}): Task
     enqueuedAt: T0 + 3 + seq,
     offsetMs: 3 + seq,
     enqueueMs: 0.7,
+    callSeq: seq,
+    callSize: 1,
     delayMs: 0,
     scheduledFor: null,
     late: false,
     error: null,
     duplicate: false,
+    duplicateOf: null,
     jobTimestamp: T0 + 3 + seq,
     parent: null,
     schedulerId: null,
@@ -68,6 +71,10 @@ export function makeRecord(overrides: Partial<RequestRecord> = {}, loop = 4): Re
     request: { method: 'POST', url: '/orders?x=1', status: 201, startedAt: T0, durationMs: 24.6 },
     summary: {
       total: tasks.length,
+      jobs: tasks.length,
+      duplicates: 0,
+      calls: tasks.length,
+      untallied: 0,
       immediate: tasks.length - 1,
       delayed: 1,
       failed: 0,
@@ -96,6 +103,8 @@ export function makeRecord(overrides: Partial<RequestRecord> = {}, loop = 4): Re
           ]
         : [],
     droppedTasks: 0,
+    revision: tasks.length * 2,
+    lateUntil: T0 + 30_000,
     ...overrides,
   };
 }
@@ -111,6 +120,9 @@ export function makeStatus(task: TaskRecord, state: JobStatus['state'], override
     progress: done ? 100 : 0,
     attemptsMade: done ? 1 : 0,
     attempts: 3,
+    attemptsStarted: done ? 1 : 0,
+    delayMs: task.delayMs,
+    logs: { count: 0, lines: [] },
     timestamp: task.enqueuedAt,
     processedOn: state === 'active' || done ? task.enqueuedAt + 30 : null,
     finishedOn: done ? task.enqueuedAt + 80 : null,
@@ -142,7 +154,7 @@ export function makeHostileRecord(): RequestRecord {
     id: 'hostile-0000-0000',
     request: { method: HOSTILE, url: `/${HOSTILE}`, status: 200, startedAt: T0, durationMs: 3 },
     summary: {
-      total: 1, immediate: 1, delayed: 0, failed: 1, late: 0, enqueueMs: 0.7,
+      total: 1, jobs: 0, duplicates: 0, calls: 1, untallied: 0, immediate: 1, delayed: 0, failed: 1, late: 0, enqueueMs: 0.7,
       byQueue: { [HOSTILE]: { count: 1, enqueueMs: 0.7 } },
       byName: { [HOSTILE]: { count: 1, enqueueMs: 0.7 } },
     },

@@ -85,11 +85,11 @@ describe('reader.read()', () => {
     expect(status!.stacktrace[0]).toContain('smtp down');
   });
 
-  it('reads a delayed and a prioritized job', async () => {
+  it('reads a delayed job with its delay and no waiting time before it is due, and a prioritized job', async () => {
     const delayed = await queue.add('later', {}, { delay: 60_000 });
     const prioritized = await queue.add('urgent', {}, { priority: 5 });
     const [a, b] = await reader.read([ref(delayed), ref(prioritized)]);
-    expect(a).toMatchObject({ state: 'delayed', waitMs: 0, timestamp: delayed.timestamp });
+    expect(a).toMatchObject({ state: 'delayed', delayMs: 60_000, waitMs: null, timestamp: delayed.timestamp });
     expect(b).toMatchObject({ state: 'prioritized' });
   });
 

@@ -9,12 +9,12 @@ import { freshQueueName, redisClient, redisConnection } from '../support/redis.j
 function record(startedAt: number, taskCount = 0, id: string = randomUUID()): RequestRecord {
   const tasks = Array.from({ length: taskCount }, (_, i): TaskRecord => ({
     seq: i + 1, jobId: String(i), queue: 'emails', prefix: 'bull', name: 'send', via: 'add', data: { text: 'x'.repeat(200) },
-    opts: {}, truncated: false, enqueuedAt: startedAt, offsetMs: 0, enqueueMs: 0.1, delayMs: 0, scheduledFor: null,
-    late: false, error: null, duplicate: null, jobTimestamp: null, parent: null, schedulerId: null, origin: null, stack: [],
+    opts: {}, truncated: false, enqueuedAt: startedAt, offsetMs: 0, enqueueMs: 0.1, callSeq: i + 1, callSize: 1, delayMs: 0, scheduledFor: null,
+    late: false, error: null, duplicate: null, duplicateOf: null, jobTimestamp: null, parent: null, schedulerId: null, origin: null, stack: [],
   }));
   return {
     version: PROTOCOL_VERSION, id, request: { method: 'POST', url: '/orders', status: 201, startedAt, durationMs: 3 },
-    summary: { ...createSummary(), total: taskCount, immediate: taskCount }, tasks, nPlusOne: [], droppedTasks: 0,
+    summary: { ...createSummary(), total: taskCount, immediate: taskCount }, tasks, nPlusOne: [], droppedTasks: 0, revision: 1, lateUntil: null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addToSummary, createSummary, detectNPlusOne } from '../../server-lib/src/core/analyze.js';
+import { addCallToSummary, addToSummary, createSummary, detectNPlusOne, MAX_TALLIES } from '../../server-lib/src/core/analyze.js';
 import type { StackFrame, TaskRecord } from '../../server-lib/src/protocol.js';
 
 const line45: StackFrame = { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'createOrder' };
@@ -9,29 +9,32 @@ let nextSeq = 1;
 function task(overrides: Partial<TaskRecord> = {}): TaskRecord {
   return {
     seq: nextSeq++, jobId: '1', queue: 'emails', prefix: 'bull', name: 'send-receipt', via: 'add',
-    data: {}, opts: {}, truncated: false, enqueuedAt: 0, offsetMs: 0, enqueueMs: 1, delayMs: 0,
-    scheduledFor: null, late: false, error: null, duplicate: null, jobTimestamp: null, parent: null,
+    data: {}, opts: {}, truncated: false, enqueuedAt: 0, offsetMs: 0, enqueueMs: 1, callSeq: 1, callSize: 1, delayMs: 0,
+    scheduledFor: null, late: false, error: null, duplicate: null, duplicateOf: null, jobTimestamp: null, parent: null,
     schedulerId: null, origin: line45, stack: [line45], ...overrides,
   };
 }
 
 describe('createSummary()', () => {
   it('starts at zero', () => {
-    expect(createSummary()).toEqual({ total: 0, immediate: 0, delayed: 0, failed: 0, late: 0, enqueueMs: 0, byQueue: {}, byName: {} });
+    expect(createSummary()).toEqual({
+      total: 0, jobs: 0, duplicates: 0, calls: 0, immediate: 0, delayed: 0, failed: 0, late: 0, enqueueMs: 0,
+      byQueue: {}, byName: {}, untallied: 0,
+    });
   });
 });
 
 describe('addToSummary()', () => {
-  it('counts immediate, delayed, failed and late tasks, and tallies queues and names', () => {
+  it('counts each add as immediate or delayed, late ones also as late, and tallies queues and names', () => {
     const summary = createSummary();
-    addToSummary(summary, task({ enqueueMs: 0.5 }));
-    addToSummary(summary, task({ delayMs: 5000, enqueueMs: 0.25, name: 'reminder' }));
-    addToSummary(summary, task({ error: 'Connection is closed.', queue: 'sms', enqueueMs: 2 }));
+    addToSummary(summary, task());
+    addToSummary(summary, task({ delayMs: 5000, name: 'reminder' }));
+    addToSummary(summary, task({ queue: 'sms' }));
     addToSummary(summary, task({ late: true, delayMs: 10, queue: 'sms' }));
-    expect(summary).toEqual({
-      total: 4, immediate: 2, delayed: 2, failed: 1, late: 1, enqueueMs: 3.75,
-      byQueue: { emails: { count: 2, enqueueMs: 0.75 }, sms: { count: 2, enqueueMs: 3 } },
-      byName: { 'send-receipt': { count: 3, enqueueMs: 3.5 }, reminder: { count: 1, enqueueMs: 0.25 } },
+    expect(summary).toMatchObject({
+      total: 4, jobs: 4, immediate: 2, delayed: 2, failed: 0, late: 1, enqueueMs: 0,
+      byQueue: { emails: { count: 2, enqueueMs: 0 }, sms: { count: 2, enqueueMs: 0 } },
+      byName: { 'send-receipt': { count: 3, enqueueMs: 0 }, reminder: { count: 1, enqueueMs: 0 } },
     });
   });
 
@@ -39,9 +42,30 @@ describe('addToSummary()', () => {
     const summary = createSummary();
     addToSummary(summary, task({ queue: '__proto__', name: 'constructor' }));
     addToSummary(summary, task({ queue: '__proto__', name: 'toString' }));
-    expect(JSON.stringify(summary.byQueue)).toBe('{"__proto__":{"count":2,"enqueueMs":2}}');
+    expect(JSON.stringify(summary.byQueue)).toBe('{"__proto__":{"count":2,"enqueueMs":0}}');
     expect(Object.keys(summary.byName)).toEqual(['constructor', 'toString']);
     expect(({} as Record<string, unknown>).count).toBeUndefined();
+  });
+
+  it('tallies at most MAX_TALLIES queues and names; the rest are counted as untallied', () => {
+    const summary = createSummary();
+    for (let i = 0; i < MAX_TALLIES + 50; i += 1) addToSummary(summary, task({ name: `name-${i}` }));
+    expect(Object.keys(summary.byName)).toHaveLength(MAX_TALLIES);
+    expect(summary.untallied).toBe(50);
+    expect(summary.total).toBe(MAX_TALLIES + 50);
+  });
+});
+
+describe('addCallToSummary()', () => {
+  it('counts one call\'s time once in the total, and once per queue and per name it enqueued', () => {
+    const summary = createSummary();
+    const parent = task({ queue: 'orders', name: 'ship' });
+    const children = [task({ queue: 'labels', name: 'print' }), task({ queue: 'labels', name: 'print' })];
+    for (const t of [parent, ...children]) addToSummary(summary, t);
+    addCallToSummary(summary, [parent, ...children], 8.9);
+    expect(summary.enqueueMs).toBe(8.9);
+    expect(summary.byQueue).toEqual({ orders: { count: 1, enqueueMs: 8.9 }, labels: { count: 2, enqueueMs: 8.9 } });
+    expect(summary.byName).toEqual({ ship: { count: 1, enqueueMs: 8.9 }, print: { count: 2, enqueueMs: 8.9 } });
   });
 });
 

@@ -7,13 +7,13 @@ import { fitRecord, toListItem } from '../../server-lib/src/store/store.js';
 function record(id: string, startedAt: number, taskCount = 0): RequestRecord {
   const tasks = Array.from({ length: taskCount }, (_, i): TaskRecord => ({
     seq: i + 1, jobId: String(i), queue: 'emails', prefix: 'bull', name: 'send', via: 'add', data: { i, text: 'x'.repeat(100) },
-    opts: {}, truncated: false, enqueuedAt: startedAt, offsetMs: 0, enqueueMs: 0.1, delayMs: 0, scheduledFor: null,
-    late: false, error: null, duplicate: null, jobTimestamp: null, parent: null, schedulerId: null, origin: null, stack: [],
+    opts: {}, truncated: false, enqueuedAt: startedAt, offsetMs: 0, enqueueMs: 0.1, callSeq: i + 1, callSize: 1, delayMs: 0, scheduledFor: null,
+    late: false, error: null, duplicate: null, duplicateOf: null, jobTimestamp: null, parent: null, schedulerId: null, origin: null, stack: [],
   }));
   const summary = { ...createSummary(), total: taskCount, immediate: taskCount };
   return {
     version: PROTOCOL_VERSION, id, request: { method: 'GET', url: `/r/${id}`, status: 200, startedAt, durationMs: 1 },
-    summary, tasks, nPlusOne: [], droppedTasks: 0,
+    summary, tasks, nPlusOne: [], droppedTasks: 0, revision: 1, lateUntil: null,
   };
 }
 

@@ -1,6 +1,6 @@
-import { checkApiRequest, type GuardedRequest } from './api-guard.js';
+import { checkApiRequest, isLoopback, type GuardedRequest } from './api-guard.js';
 import type { JobStatusReader, JobRef } from '../bullmq/job-status.js';
-import { PROTOCOL_VERSION, type ErrorResponse, type RequestRecord } from '../protocol.js';
+import { PROTOCOL_VERSION, type ApiIndexResponse, type ErrorResponse, type RequestRecord, type RequestStatusResponse } from '../protocol.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
 
@@ -47,16 +47,27 @@ class ApiError extends Error {
 export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatusReader): DebugApi {
   const { prefix } = runtime.options;
 
-  async function route(segments: string[], query: URLSearchParams): Promise<unknown> {
+  async function route(segments: string[], request: ApiRequest): Promise<unknown> {
+    const query = request.query;
     const [first, second, third, fourth] = segments;
-    if (first === undefined) return { version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}'] };
+    if (first === undefined) {
+      const index: ApiIndexResponse = {
+        version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}'],
+        root: isLoopback(request.remoteAddress) ? runtime.options.root : null,
+      };
+      return index;
+    }
     if (first === 'requests' && second === undefined) {
-      return { version: PROTOCOL_VERSION, requests: await fromStore(runtime.store.list(listLimit(query))) };
+      return { version: PROTOCOL_VERSION, requests: await fromStore(runtime.store.list(listLimit(query))), lost: runtime.lostRecords() };
     }
     if (first === 'requests' && second !== undefined && (third === undefined || (third === 'status' && fourth === undefined))) {
       const record = await findRecord(second);
       if (third === undefined) return record;
-      return { version: PROTOCOL_VERSION, jobs: await readStatuses(record) };
+      const answer: RequestStatusResponse = {
+        version: PROTOCOL_VERSION, jobs: await readStatuses(record),
+        revision: record.revision ?? 0, taskCount: record.summary.total, lateUntil: record.lateUntil ?? null,
+      };
+      return answer;
     }
     if (first === 'jobs' && second !== undefined && third !== undefined && fourth === undefined) {
       const queuePrefix = query.get('prefix') ?? 'bull';
@@ -85,21 +96,9 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
         ...(task.jobTimestamp !== null ? { timestamp: task.jobTimestamp } : {}),
       });
     }
-    const jobs = await statusReader.read(refs);
-    settleDuplicates(record, jobs);
-    return jobs;
-  }
-
-  /** The status read is where a returned older job is told from a new one: keep that in the record. */
-  function settleDuplicates(record: RequestRecord, jobs: Array<{ seq?: number; duplicate?: boolean; state: string }>): void {
-    let changed = false;
-    for (const job of jobs) {
-      const task = job.seq === undefined ? undefined : record.tasks[job.seq - 1];
-      if (!task || task.seq !== job.seq || task.duplicate !== null || job.state === 'unavailable' || job.state === 'removed') continue;
-      task.duplicate = job.duplicate === true;
-      changed = true;
-    }
-    if (changed) runtime.store.save(record).catch((error) => runtime.log.warnOnce('save', 'could not store a request record', error));
+    // A read never writes: whether an add returned an older job is said in each status
+    // (`duplicate`), not saved into the record, so a status poll can't race a late save.
+    return statusReader.read(refs);
   }
 
   return {
@@ -113,7 +112,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
         if (request.method !== 'GET' && request.method !== 'HEAD') {
           throw new ApiError(405, 'method_not_allowed', 'The Taskscope debug API is read-only: use GET.');
         }
-        const body = await route(splitPath(request.path.slice(prefix.length)), request.query);
+        const body = await route(splitPath(request.path.slice(prefix.length)), request);
         return respond(200, body, request.method);
       } catch (error) {
         if (error instanceof ApiError) return respond(error.status, errorBody(error.code, error.message), request.method);

@@ -22,8 +22,11 @@ export type SerializeValue = (value: unknown) => { value: Snapshot; truncated: b
 
 // Sorted sets first, cheap (ZSCORE is O(1)) and in the order of bullmq's own getState script.
 const SORTED_SET_STATES = ['completed', 'failed', 'delayed', 'prioritized', 'waiting-children'] as const;
-/** Replies queued per job: HGETALL, one ZSCORE per sorted-set state, LPOS on `active`. */
-export const REPLIES_PER_JOB = 2 + SORTED_SET_STATES.length;
+/** Replies queued per job: HGETALL, one ZSCORE per sorted-set state, LPOS on `active`, LLEN and LRANGE of its logs. */
+export const REPLIES_PER_JOB = 4 + SORTED_SET_STATES.length;
+/** `job.log()` lines sent per job, the newest. */
+export const MAX_LOG_LINES = 50;
+const MAX_LOG_LINE_LENGTH = 1000;
 
 /**
  * Queues the commands that give `ref`'s hash and state on `pipeline`.
@@ -43,6 +46,8 @@ export function queueJobStateCommands(pipeline: StatusPipeline, ref: JobRef): vo
   pipeline.hgetall(base + ref.jobId);
   for (const state of SORTED_SET_STATES) pipeline.zscore(base + state, ref.jobId);
   pipeline.lpos(`${base}active`, ref.jobId);
+  pipeline.llen(`${base}${ref.jobId}:logs`);
+  pipeline.lrange(`${base}${ref.jobId}:logs`, -MAX_LOG_LINES, -1);
 }
 
 function integer(value: string | undefined): number | null {
@@ -66,6 +71,15 @@ function stacktraceOf(raw: string | undefined): string[] {
   return parsed.filter((line): line is string => typeof line === 'string').slice(-MAX_TRACE_LINES).map((line) => clip(line));
 }
 
+function logsOf(replies: Array<[Error | null, unknown]>): { count: number; lines: string[] } {
+  const count = replies[2 + SORTED_SET_STATES.length]?.[1];
+  const lines = replies[3 + SORTED_SET_STATES.length]?.[1];
+  return {
+    count: typeof count === 'number' ? count : 0,
+    lines: Array.isArray(lines) ? lines.filter((line): line is string => typeof line === 'string').map((line) => clip(line, MAX_LOG_LINE_LENGTH)) : [],
+  };
+}
+
 function attemptsOf(rawOpts: string | undefined): number {
   const attempts = (parseJson(rawOpts, {}) as { attempts?: unknown } | null)?.attempts;
   return typeof attempts === 'number' && attempts >= 1 ? attempts : 1;
@@ -85,7 +99,7 @@ export function unavailableStatus(ref: JobRef, reason: string, state: JobState =
   return {
     ...(ref.seq === undefined ? {} : { seq: ref.seq }),
     queue: ref.queue, jobId: ref.jobId, state, progress: null, attemptsMade: 0, attempts: 1,
-    timestamp: null, processedOn: null, finishedOn: null, waitMs: null, runMs: null,
+    attemptsStarted: null, delayMs: 0, logs: { count: 0, lines: [] }, timestamp: null, processedOn: null, finishedOn: null, waitMs: null, runMs: null,
     returnValue: null, failedReason: null, stacktrace: [], reason,
   };
 }
@@ -119,9 +133,10 @@ export function decodeJobStatus(ref: JobRef, replies: Array<[Error | null, unkno
   const delay = integer(hash.delay) ?? 0;
   const notStarted = state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children';
 
+  // Waiting starts when the job is due: a delayed job that is not yet due has not waited at all.
   let waitMs: number | null = null;
   if (timestamp !== null && processedOn !== null) waitMs = Math.max(0, processedOn - timestamp - delay);
-  else if (timestamp !== null && notStarted) waitMs = Math.max(0, now - timestamp - delay);
+  else if (timestamp !== null && notStarted && now >= timestamp + delay) waitMs = now - timestamp - delay;
 
   let runMs: number | null = null;
   if (processedOn !== null && finishedOn !== null) runMs = Math.max(0, finishedOn - processedOn);
@@ -135,6 +150,8 @@ export function decodeJobStatus(ref: JobRef, replies: Array<[Error | null, unkno
     progress: serialize(parseJson(hash.progress, 0)).value,
     attemptsMade: integer(hash.atm ?? hash.attemptsMade) ?? 0,
     attempts: attemptsOf(hash.opts),
+    attemptsStarted: integer(hash.ats ?? hash.attemptsStarted),
+    delayMs: delay,
     timestamp,
     processedOn,
     finishedOn,
@@ -143,6 +160,7 @@ export function decodeJobStatus(ref: JobRef, replies: Array<[Error | null, unkno
     returnValue: hash.returnvalue === undefined ? null : serialize(parseJson(hash.returnvalue, null)).value,
     failedReason: hash.failedReason === undefined ? null : clip(hash.failedReason),
     stacktrace: stacktraceOf(hash.stacktrace),
+    logs: logsOf(replies),
   };
   if (ref.timestamp !== undefined && timestamp !== null) status.duplicate = timestamp !== ref.timestamp;
   return status;

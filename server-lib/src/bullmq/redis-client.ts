@@ -9,6 +9,8 @@ export interface StatusPipeline {
   hgetall(key: string): StatusPipeline;
   zscore(key: string, member: string): StatusPipeline;
   lpos(key: string, element: string): StatusPipeline;
+  llen(key: string): StatusPipeline;
+  lrange(key: string, start: number, stop: number): StatusPipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 

@@ -12,6 +12,9 @@ import type { NPlusOneGroup, QueueTally, RecordSummary, TaskRecord } from '../pr
 export function createSummary(): RecordSummary {
   return {
     total: 0,
+    jobs: 0,
+    duplicates: 0,
+    calls: 0,
     immediate: 0,
     delayed: 0,
     failed: 0,
@@ -19,12 +22,17 @@ export function createSummary(): RecordSummary {
     enqueueMs: 0,
     byQueue: Object.create(null) as Record<string, QueueTally>,
     byName: Object.create(null) as Record<string, QueueTally>,
+    untallied: 0,
   };
 }
 
+/** Entries kept in `byQueue` and in `byName`: a request that uses 100,000 job names stays small. */
+export const MAX_TALLIES = 100;
+
 /**
- * Counts one task into a summary. Every task is either immediate (no delay) or delayed; a failed
- * enqueue is also counted in `failed`, a late one also in `late`.
+ * Counts one add into a summary as it starts: every add is immediate (no delay) or delayed, a
+ * late one is also counted in `late`, and it counts as a job until it fails or turns out merged.
+ * Time is counted per call, by {@link addCallToSummary}.
  *
  * @example
  * ```ts
@@ -34,24 +42,60 @@ export function createSummary(): RecordSummary {
  */
 export function addToSummary(summary: RecordSummary, task: TaskRecord): void {
   summary.total += 1;
+  summary.jobs += 1;
   if (task.delayMs > 0) summary.delayed += 1;
   else summary.immediate += 1;
-  if (task.error !== null) summary.failed += 1;
   if (task.late) summary.late += 1;
-  summary.enqueueMs += task.enqueueMs;
-  tally(summary.byQueue, task.queue, task.enqueueMs);
-  tally(summary.byName, task.name, task.enqueueMs);
+  const queued = tally(summary.byQueue, task.queue);
+  const named = tally(summary.byName, task.name);
+  if (!queued || !named) summary.untallied += 1;
 }
 
-function tally(tallies: Record<string, QueueTally>, key: string, enqueueMs: number): void {
+/**
+ * Counts one finished enqueue call's time once: in the total, and once in each queue and each
+ * job name it enqueued (a flow into two queues adds its time to both, not once per job).
+ *
+ * @example
+ * ```ts
+ * addCallToSummary(summary, batchTasks, 8.9);
+ * ```
+ */
+export function addCallToSummary(summary: RecordSummary, tasks: readonly TaskRecord[], elapsedMs: number): void {
+  summary.enqueueMs = round(summary.enqueueMs + elapsedMs);
+  let lastQueue: string | undefined;
+  let lastName: string | undefined;
+  const queues = tasks.length > 1 ? new Set<string>() : undefined;
+  const names = tasks.length > 1 ? new Set<string>() : undefined;
+  for (const task of tasks) {
+    if (task.queue !== lastQueue && !queues?.has(task.queue)) addTime(summary.byQueue, (lastQueue = task.queue), elapsedMs);
+    if (task.name !== lastName && !names?.has(task.name)) addTime(summary.byName, (lastName = task.name), elapsedMs);
+    queues?.add(task.queue);
+    names?.add(task.name);
+  }
+}
+
+function addTime(tallies: Record<string, QueueTally>, key: string, elapsedMs: number): void {
+  const known = tallies[key];
+  if (known) known.enqueueMs = round(known.enqueueMs + elapsedMs);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Counts one add under `key`; false when the table is full and `key` is new. */
+function tally(tallies: Record<string, QueueTally>, key: string): boolean {
   const known = tallies[key];
   if (known) {
     known.count += 1;
-    known.enqueueMs += enqueueMs;
-  } else {
-    // defineProperty, so even a summary built elsewhere as a plain object takes `__proto__` as data.
-    Object.defineProperty(tallies, key, { value: { count: 1, enqueueMs }, enumerable: true, writable: true, configurable: true });
+    return true;
   }
+  // Counting keys only when a new one arrives: a request with few queues pays one walk per queue.
+  let size = 0;
+  for (const _ in tallies) if (++size >= MAX_TALLIES) return false;
+  // defineProperty, so even a summary built elsewhere as a plain object takes `__proto__` as data.
+  Object.defineProperty(tallies, key, { value: { count: 1, enqueueMs: 0 }, enumerable: true, writable: true, configurable: true });
+  return true;
 }
 
 /**

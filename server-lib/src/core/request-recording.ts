@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { addToSummary, createSummary, detectNPlusOne } from './analyze.js';
+import { addCallToSummary, addToSummary, createSummary, detectNPlusOne } from './analyze.js';
 import { PROTOCOL_VERSION, type RequestRecord, type TaskRecord } from '../protocol.js';
 import type { TrackedRequest } from './create-taskscope.js';
 import { runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from './scope.js';
@@ -56,6 +56,8 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
   private lateUntil = Number.POSITIVE_INFINITY;
   // A running estimate of the record's JSON size, so the memory store need not stringify it.
   private bytes = RECORD_BYTES;
+  // First task seq per job (prefix, queue, id), to tell an add merged into an earlier one.
+  private jobs: Map<string, number> | undefined;
 
   constructor(private readonly runtime: TaskscopeRuntime, method: string, url: string) {
     this.record = {
@@ -66,6 +68,8 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
       tasks: [],
       nPlusOne: [],
       droppedTasks: 0,
+      revision: 0,
+      lateUntil: null,
     };
   }
 
@@ -94,6 +98,7 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
     this.phase = 'finished';
     // A deadline checked when a late job comes, rather than a timer per request.
     this.lateUntil = performance.now() + this.runtime.options.limits.lateGraceMs;
+    this.record.lateUntil = Date.now() + this.runtime.options.limits.lateGraceMs;
     await this.save();
     return trackingHeaders(this.runtime.options.prefix, this.record);
   }
@@ -104,10 +109,13 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
     const callSite = runtime.options.captureStacks ? runtime.captureCallSite(caller) : undefined;
     const enqueuedAt = Date.now();
     const offsetMs = round(performance.now() - this.startPerf);
-    const batch: Array<TaskRecord | undefined> = [];
+    const batch: TaskRecord[] = [];
+    const callSeq = this.seq + 1;
+    record.summary.calls += 1;
+    record.revision += 1;
     for (const spec of specs) {
       const kept = record.tasks.length < runtime.options.limits.maxTasksPerRequest;
-      const task = this.createTask(spec, enqueuedAt, offsetMs, late, kept);
+      const task = this.createTask(spec, enqueuedAt, offsetMs, late, kept, callSeq, specs.length);
       addToSummary(record.summary, task);
       batch.push(task);
       if (kept) {
@@ -120,7 +128,7 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
     return new PendingBatch(this, batch);
   }
 
-  private createTask(spec: EnqueueSpec, enqueuedAt: number, offsetMs: number, late: boolean, kept: boolean): TaskRecord {
+  private createTask(spec: EnqueueSpec, enqueuedAt: number, offsetMs: number, late: boolean, kept: boolean, callSeq: number, callSize: number): TaskRecord {
     // A dropped task is only counted: its data is not worth a snapshot.
     const data = kept ? this.runtime.serialize(spec.data) : DROPPED;
     const opts = kept ? this.runtime.serialize(spec.opts ?? {}) : DROPPED;
@@ -141,11 +149,14 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
       enqueuedAt,
       offsetMs,
       enqueueMs: 0,
+      callSeq,
+      callSize,
       delayMs,
       scheduledFor: delayMs > 0 ? enqueuedAt + delayMs : null,
       late,
       error: null,
       duplicate: null,
+      duplicateOf: null,
       jobTimestamp: null,
       parent: spec.parent ?? null,
       schedulerId: spec.schedulerId ?? null,
@@ -155,21 +166,18 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
   }
 
   /** Called by {@link PendingBatch} once its enqueue call has resolved or rejected. */
-  settle(batch: Array<TaskRecord | undefined>, elapsedMs: number, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
+  settle(batch: TaskRecord[], elapsedMs: number, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
     const summary = this.record.summary;
-    const share = round(elapsedMs / Math.max(1, batch.length));
+    const callMs = round(elapsedMs);
     const error = 'error' in outcome ? errorMessage(outcome.error) : null;
+    this.record.revision += 1;
+    addCallToSummary(summary, batch, callMs);
     batch.forEach((task, index) => {
-      if (!task) return;
-      task.enqueueMs = share;
-      summary.enqueueMs = round(summary.enqueueMs + share);
-      const byQueue = summary.byQueue[task.queue];
-      if (byQueue) byQueue.enqueueMs = round(byQueue.enqueueMs + share);
-      const byName = summary.byName[task.name];
-      if (byName) byName.enqueueMs = round(byName.enqueueMs + share);
+      task.enqueueMs = callMs;
       if (error !== null) {
         task.error = error;
         summary.failed += 1;
+        summary.jobs -= 1;
         return;
       }
       const job = 'jobs' in outcome ? outcome.jobs[index] : undefined;
@@ -177,6 +185,8 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
       task.jobId = job.jobId;
       task.jobTimestamp = job.timestamp ?? null;
       if (job.duplicate !== undefined) task.duplicate = job.duplicate;
+      // Only kept tasks (always the first seqs) are remembered, so the map is bounded like the tasks.
+      if (job.jobId !== null && task.seq <= this.record.tasks.length) this.noteJob(task, job.jobId);
       if (job.delayMs !== undefined && task.delayMs === 0) {
         task.delayMs = job.delayMs;
         task.scheduledFor = task.enqueuedAt + job.delayMs;
@@ -186,6 +196,21 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
       if (task.parent && job.parentJobId !== undefined) task.parent.jobId = job.parentJobId;
     });
     if (this.phase !== 'open') this.queueSave();
+  }
+
+  /** An add that returned the job of an earlier add of this request was merged into it. */
+  private noteJob(task: TaskRecord, jobId: string): void {
+    const key = `${task.prefix}\u0000${task.queue}\u0000${jobId}`;
+    this.jobs ??= new Map();
+    const first = this.jobs.get(key);
+    if (first === undefined || first === task.seq) {
+      this.jobs.set(key, task.seq);
+      return;
+    }
+    task.duplicateOf = first;
+    task.duplicate = true;
+    this.record.summary.duplicates += 1;
+    this.record.summary.jobs -= 1;
   }
 
   /** Late changes (new tasks, or results of tasks begun in time) are saved together once the current burst of work is done. */
@@ -216,7 +241,7 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
       // The memory store is done at once; a shared store gets a bounded wait.
       await (runtime.store instanceof MemoryStore ? saved : withTimeout(saved, STORE_TIMEOUT_MS, 'storing a request record'));
     } catch (error) {
-      runtime.log.warnOnce('save', 'could not store a request record', error);
+      runtime.noteLostRecord(error);
     }
   }
 
@@ -231,7 +256,7 @@ class PendingBatch implements PendingEnqueue {
   private readonly started = performance.now();
   private settled = false;
 
-  constructor(private readonly recording: RequestRecording, private readonly batch: Array<TaskRecord | undefined>) {}
+  constructor(private readonly recording: RequestRecording, private readonly batch: TaskRecord[]) {}
 
   settle(outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
     if (this.settled) return;

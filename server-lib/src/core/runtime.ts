@@ -18,6 +18,10 @@ export interface TaskscopeRuntime {
   /** Captures the stack below `caller` (the instrumentation's wrapper), or below the recorder. */
   captureCallSite(caller?: Function): CallSite;
   formatCallSite(site: CallSite): FormattedStack;
+  /** Counts a record the store could not take (down, too slow); logged periodically. */
+  noteLostRecord(error: unknown): void;
+  /** Records lost since start. */
+  lostRecords(): number;
 }
 
 // Frames of a loop that enqueues 1,000 jobs are the same 1,000 times: share one copy.
@@ -37,6 +41,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
   const store = options.store ?? new MemoryStore();
   const maxFrames = options.limits.maxStackFrames;
   const interned = new Map<string, FormattedStack>();
+  let lost = 0;
 
   return {
     options,
@@ -53,6 +58,11 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     },
     // Without a caller to skip to, four frames are our own (runtime, recording, wrapper).
     captureCallSite: (caller) => (caller ? captureCallSite(maxFrames, caller) : captureCallSite(maxFrames + 4)),
+    noteLostRecord(error) {
+      lost += 1;
+      log.warnOnce('save', 'could not store a request record', error);
+    },
+    lostRecords: () => lost,
     formatCallSite(site) {
       const formatted = formatCallSite(site, { cwd: options.root, maxFrames });
       const key = formatted.stack.map(frameKey).join('|');
