@@ -16,6 +16,11 @@ export interface TrackedRequest {
   run<T>(fn: () => T): T;
   /** Stores the record (awaited, so the id can be fetched once the response is out) and returns the headers to send. */
   finish(status: number): Promise<TrackingHeaders>;
+  /**
+   * Corrects the recorded status to what went on the wire, when the framework changed it after
+   * `finish` (an error handler mapping the error to another status). Saves again if it changed.
+   */
+  setStatus(status: number): void;
 }
 
 /** The framework-neutral core that adapters (Koa today) are thin layers over. */

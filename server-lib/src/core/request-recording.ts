@@ -103,6 +103,13 @@ export class RequestRecording implements EnqueueRecorder, TrackedRequest {
     return trackingHeaders(this.runtime.options.prefix, this.record);
   }
 
+  setStatus(status: number): void {
+    if (this.record.request.status === status) return;
+    this.record.request.status = status;
+    this.record.revision += 1;
+    if (this.phase !== 'open') this.queueSave();
+  }
+
   private track(specs: EnqueueSpec[], caller: Function | undefined): PendingEnqueue {
     const { runtime, record } = this;
     const late = this.phase === 'finished';
