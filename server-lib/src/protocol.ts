@@ -226,6 +226,11 @@ export interface RequestListResponse {
   requests: RequestListItem[];
   /** Records this process could not save to its store since it started (store down or too slow). */
   lost: number;
+  /**
+   * Set when the store could not be read: `requests` then lists only this process's records
+   * that are not (yet) saved, which it still serves.
+   */
+  storeError?: string;
 }
 
 /** `GET {prefix}`: what the server is. */

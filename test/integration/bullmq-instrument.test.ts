@@ -2,7 +2,7 @@ import * as bullmq from 'bullmq';
 import { FlowProducer, Job, Queue, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentBullMQ } from '../../server-lib/src/bullmq/instrument.js';
-import { runInRequestScope, type EnqueueRecorder } from '../../server-lib/src/core/scope.js';
+import { runInRequestScope, type EnqueueRecorder, type PendingEnqueue } from '../../server-lib/src/core/scope.js';
 import { createRecordingRecorder, type RecordingRecorder } from '../support/recording-recorder.js';
 import { freshQueueName, redisConnection } from '../support/redis.js';
 
@@ -55,10 +55,10 @@ describe('queue.add()', () => {
 
     expect(recorder.calls).toHaveLength(1);
     const [call] = recorder.calls;
-    expect(call!.specs).toEqual([expect.objectContaining({
-      via: 'add', queue: queue.name, prefix: 'app', name: 'send-email', data,
-      opts: { attempts: 3, delay: 5000 }, source: queue,
-    })]);
+    expect(call!.specs).toEqual([expect.objectContaining({ via: 'add', queue: queue.name, prefix: 'app', name: 'send-email', source: queue })]);
+    // The data as BullMQ stored it, and BullMQ's own options, with the queue's defaults applied.
+    expect(call!.built).toEqual([expect.objectContaining({ queue: queue.name, name: 'send-email', json: '{"to":"a@b.c"}' })]);
+    expect(call!.built[0]!.opts).toMatchObject({ attempts: 3, delay: 5000 });
     expect(call!.settleCount).toBe(1);
     expect(call!.outcome).toEqual({ jobs: [{ jobId: job.id, timestamp: job.timestamp }] });
   });
@@ -118,10 +118,15 @@ describe('queue.add()', () => {
     expect((recorder.calls[0]!.outcome as { error: unknown }).error).toBe(failure);
   });
 
-  it('still enqueues when the recorder throws in begin or in settle', async () => {
+  it('still enqueues when the recorder throws in begin, in built or in settle', async () => {
     const queue = newQueue();
     const throwsInBegin: EnqueueRecorder = { begin: () => { throw new Error('recorder broke'); } };
-    const throwsInSettle: EnqueueRecorder = { begin: () => ({ settle: () => { throw new Error('settle broke'); } }) };
+    const broken = (): PendingEnqueue => ({
+      inside: true, entered: false, begin: () => broken(),
+      built: () => { throw new Error('built broke'); },
+      settle: () => { throw new Error('settle broke'); },
+    });
+    const throwsInSettle: EnqueueRecorder = { begin: broken };
 
     const first = await inRequest(() => queue.add('a', { n: 1 }), throwsInBegin);
     const second = await inRequest(() => queue.add('b', { n: 2 }), throwsInSettle);
@@ -235,12 +240,20 @@ describe('flowProducer.add()', () => {
     closables.push(new Queue(parents, { connection: redisConnection() }), new Queue(children, { connection: redisConnection() }));
 
     expect(recorder.calls).toHaveLength(1);
-    expect(recorder.specs().map((spec) => [spec.via, spec.queue, spec.name, spec.parent])).toEqual([
-      ['flow', parents, 'ship', null],
-      ['flow', children, 'receipt', { queue: parents, jobId: null }],
-      ['flow', children, 'invoice', { queue: parents, jobId: null }],
+    expect(recorder.specs().map((spec) => [spec.via, spec.queue, spec.name])).toEqual([
+      ['flow', parents, 'ship'],
+      ['flow', children, 'receipt'],
+      ['flow', children, 'invoice'],
     ]);
     const parentId = tree.job.id;
+    // Children carry their parent in the options BullMQ built them with.
+    const built = recorder.built();
+    expect(built.map((job) => [job.queue, job.name, job.json])).toEqual([
+      [parents, 'ship', '{"order":1}'], [children, 'receipt', '{"n":1}'], [children, 'invoice', '{"n":2}'],
+    ]);
+    expect(built.map((job) => (job.opts as { parent?: unknown }).parent)).toEqual([
+      undefined, { id: parentId, queue: `bull:${parents}` }, { id: parentId, queue: `bull:${parents}` },
+    ]);
     expect(recorder.jobs()).toEqual([
       { jobId: parentId, timestamp: tree.job.timestamp },
       { jobId: tree.children![0]!.job.id, timestamp: tree.children![0]!.job.timestamp, parentJobId: parentId },

@@ -1,8 +1,17 @@
-import type { EnqueueRecorder, EnqueueSpec, EnqueuedJob } from '../../server-lib/src/core/scope.js';
+import type { BuiltJob, EnqueueRecorder, EnqueueSpec, EnqueuedJob, PendingEnqueue } from '../../server-lib/src/core/scope.js';
+
+/** One job BullMQ built during a call: its stored data and BullMQ's copy of its options. */
+export interface BuiltRecord {
+  queue: unknown;
+  name: unknown;
+  json: string;
+  opts: unknown;
+}
 
 /** One `begin` call the instrumentation made, and how it was settled. */
 export interface RecordedEnqueue {
   specs: EnqueueSpec[];
+  built: BuiltRecord[];
   outcome?: { jobs: EnqueuedJob[] } | { error: unknown };
   settleCount: number;
 }
@@ -12,6 +21,8 @@ export interface RecordingRecorder extends EnqueueRecorder {
   calls: RecordedEnqueue[];
   /** Every spec begun so far, across calls. */
   specs(): EnqueueSpec[];
+  /** Every job built so far, across calls. */
+  built(): BuiltRecord[];
   /** Every job settled so far, across calls. */
   jobs(): EnqueuedJob[];
 }
@@ -31,16 +42,24 @@ export function createRecordingRecorder(): RecordingRecorder {
   return {
     calls,
     begin(specs) {
-      const call: RecordedEnqueue = { specs, settleCount: 0 };
+      const call: RecordedEnqueue = { specs, built: [], settleCount: 0 };
       calls.push(call);
-      return {
+      const pending: PendingEnqueue = {
+        inside: true,
+        entered: false,
+        begin: () => pending,
+        built({ job, json }: BuiltJob) {
+          call.built.push({ queue: job.queueName, name: job.name, json, opts: job.opts });
+        },
         settle(outcome) {
           call.settleCount += 1;
           call.outcome = outcome;
         },
       };
+      return pending;
     },
     specs: () => calls.flatMap((call) => call.specs),
+    built: () => calls.flatMap((call) => call.built),
     jobs: () => calls.flatMap((call) => (call.outcome && 'jobs' in call.outcome ? call.outcome.jobs : [])),
   };
 }

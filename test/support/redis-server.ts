@@ -6,6 +6,10 @@ import { once } from 'node:events';
 export interface PrivateRedis {
   url: string;
   port: number;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -54,8 +58,11 @@ export async function startRedisServer(): Promise<PrivateRedis> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode !== null) return;
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

@@ -1,6 +1,7 @@
 import { checkApiRequest, isLoopback, type GuardedRequest } from './api-guard.js';
 import type { JobStatusReader, JobRef } from '../bullmq/job-status.js';
-import { PROTOCOL_VERSION, type ApiIndexResponse, type ErrorResponse, type RequestRecord, type RequestStatusResponse } from '../protocol.js';
+import { PROTOCOL_VERSION, type ApiIndexResponse, type ErrorResponse, type RequestListResponse, type RequestRecord, type RequestStatusResponse } from '../protocol.js';
+import { toListItem } from '../store/store.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
 
@@ -57,9 +58,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
       };
       return index;
     }
-    if (first === 'requests' && second === undefined) {
-      return { version: PROTOCOL_VERSION, requests: await fromStore(runtime.store.list(listLimit(query))), lost: runtime.lostRecords() };
-    }
+    if (first === 'requests' && second === undefined) return listRequests(listLimit(query));
     if (first === 'requests' && second !== undefined && (third === undefined || (third === 'status' && fourth === undefined))) {
       const record = await findRecord(second);
       if (third === undefined) return record;
@@ -80,9 +79,21 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
     throw new ApiError(404, 'not_found', `No such Taskscope endpoint: ${prefix}/${segments.join('/')}`.slice(0, 300));
   }
 
+  /** The store's list; when the store can't answer, this process's unsaved records, saying why. */
+  async function listRequests(limit: number): Promise<RequestListResponse> {
+    try {
+      const requests = await withTimeout(runtime.store.list(limit), STORE_TIMEOUT_MS, 'reading the store');
+      return { version: PROTOCOL_VERSION, requests, lost: runtime.lostRecords() };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const requests = runtime.unsavedRecords().slice(0, limit).map(toListItem);
+      return { version: PROTOCOL_VERSION, requests, lost: runtime.lostRecords(), storeError: `Taskscope's store could not be read: ${reason}`.slice(0, 300) };
+    }
+  }
+
   async function findRecord(id: string): Promise<RequestRecord> {
     if (!UUID.test(id)) throw new ApiError(400, 'bad_id', 'A request id is a UUID, as sent in the X-Debug-Id header.');
-    const record = await fromStore(runtime.store.get(id));
+    const record = await fromStore(runtime.readRecord(id));
     if (!record) throw new ApiError(404, 'not_found', `No record for request ${id}: it was never recorded here, or it expired.`);
     return record;
   }

@@ -42,18 +42,35 @@ interface JobNodeLike {
 
 const DEFAULT_PREFIX = 'bull';
 
-// The options BullMQ will actually apply: the queue's defaultJobOptions under the call's own.
-// Copying only when there are defaults keeps the common case allocation-free.
-function withDefaults(defaults: Options | undefined, opts: unknown): unknown {
-  if (defaults === undefined) return opts;
-  for (const _ in defaults) return { ...defaults, ...(opts as Options | undefined) };
-  return opts;
+/** Longest queue or job name kept in a record; a longer one ends with `…`. */
+export const MAX_NAME_LENGTH = 256;
+
+/**
+ * A job or queue name as a record shows it, bounded. A name that is not a string is turned into
+ * one as BullMQ would (`String`), and one whose `toString` throws is shown as `[unprintable]`:
+ * the add still reaches BullMQ, which decides what happens.
+ *
+ * @example
+ * ```ts
+ * displayName('x'.repeat(10_000)).length; // 257
+ * ```
+ */
+export function displayName(name: unknown): string {
+  let text: string;
+  try {
+    text = typeof name === 'string' ? name : String(name);
+  } catch {
+    return '[unprintable]';
+  }
+  return text.length > MAX_NAME_LENGTH ? `${text.slice(0, MAX_NAME_LENGTH)}…` : text;
 }
 
+// The data and options are passed on by reference and never read here: the jobs BullMQ builds
+// from them (Job#asJSON) are what the record shows, with the queue's defaults BullMQ applied.
 function queueSpec(queue: QueueLike, via: EnqueueSpec['via'], name: unknown, data: unknown, opts: unknown): EnqueueSpec {
   const prefix = queue.opts?.prefix ?? DEFAULT_PREFIX;
   rememberSource(prefix, queue.name, queue);
-  return { via, queue: queue.name, prefix, name: String(name), data, opts: withDefaults(queue.jobsOpts, opts), source: queue };
+  return { via, queue: displayName(queue.name), prefix, name: displayName(name), data, opts, source: queue };
 }
 
 function fromJob(job: JobLike | undefined | null, withTimestamp = true): EnqueuedJob {
@@ -62,7 +79,9 @@ function fromJob(job: JobLike | undefined | null, withTimestamp = true): Enqueue
   return withTimestamp && typeof job.timestamp === 'number' ? { jobId, timestamp: job.timestamp } : { jobId };
 }
 
+// A negative count: the jobs as they are (a call settled from inside BullMQ, see settleFrom).
 function padTo(jobs: EnqueuedJob[], count: number): EnqueuedJob[] {
+  if (count < 0) return jobs;
   while (jobs.length < count) jobs.push({ jobId: null });
   return jobs.length > count ? jobs.slice(0, count) : jobs;
 }
@@ -109,42 +128,41 @@ export function describeUpsertJobScheduler(queue: QueueLike, args: unknown[]): E
   return [spec];
 }
 
-function lastSegment(qualifiedName: string): string {
+/**
+ * The queue name of a qualified one (`bull:orders` → `orders`), as BullMQ writes parents.
+ *
+ * @example
+ * ```ts
+ * lastSegment('bull:orders'); // 'orders'
+ * ```
+ */
+export function lastSegment(qualifiedName: string): string {
   return qualifiedName.slice(qualifiedName.lastIndexOf(':') + 1);
 }
 
 // Pre-order (node, then its children in order): the same walk `jobsOfFlowTree` makes over the
-// JobNode tree BullMQ returns, which mirrors the input tree child for child.
-function describeFlowNode(
-  producer: FlowProducerLike,
-  node: FlowNodeLike,
-  queuesOptions: Record<string, { defaultJobOptions?: Options }> | undefined,
-  parent: EnqueueSpec['parent'],
-  out: EnqueueSpec[],
-): void {
+// JobNode tree BullMQ returns, which mirrors the input tree child for child. Parents are filled
+// in from the jobs BullMQ builds (their `opts.parent`), so the app's options are never read here.
+function describeFlowNode(producer: FlowProducerLike, node: FlowNodeLike, out: EnqueueSpec[]): void {
   const prefix = node.prefix ?? producer.opts?.prefix ?? DEFAULT_PREFIX;
   rememberSource(prefix, node.queueName, producer);
   out.push({
     via: 'flow',
-    queue: node.queueName,
+    queue: displayName(node.queueName),
     prefix,
-    name: String(node.name),
+    name: displayName(node.name),
     data: node.data,
-    opts: withDefaults(queuesOptions?.[node.queueName]?.defaultJobOptions, node.opts),
-    parent,
+    opts: node.opts,
+    parent: null,
     source: producer,
   });
   if (!Array.isArray(node.children)) return;
-  const self = { queue: node.queueName, jobId: node.opts?.jobId ?? null };
-  for (const child of node.children) describeFlowNode(producer, child, queuesOptions, self, out);
+  for (const child of node.children) describeFlowNode(producer, child, out);
 }
 
-function describeFlow(producer: FlowProducerLike, flow: FlowNodeLike, flowOpts: unknown, out: EnqueueSpec[]): void {
+function describeFlow(producer: FlowProducerLike, flow: FlowNodeLike, out: EnqueueSpec[]): void {
   if (flow == null || typeof flow !== 'object') return;
-  const attachTo = flow.opts?.parent;
-  const parent = attachTo ? { queue: lastSegment(String(attachTo.queue)), jobId: String(attachTo.id) } : null;
-  const queuesOptions = (flowOpts as { queuesOptions?: Record<string, { defaultJobOptions?: Options }> } | undefined)?.queuesOptions;
-  describeFlowNode(producer, flow, queuesOptions, parent, out);
+  describeFlowNode(producer, flow, out);
 }
 
 /**
@@ -157,7 +175,7 @@ function describeFlow(producer: FlowProducerLike, flow: FlowNodeLike, flowOpts: 
  */
 export function describeFlowAdd(producer: FlowProducerLike, args: unknown[]): EnqueueSpec[] {
   const out: EnqueueSpec[] = [];
-  describeFlow(producer, args[0] as FlowNodeLike, args[1], out);
+  describeFlow(producer, args[0] as FlowNodeLike, out);
   return out;
 }
 
@@ -172,7 +190,7 @@ export function describeFlowAdd(producer: FlowProducerLike, args: unknown[]): En
 export function describeFlowAddBulk(producer: FlowProducerLike, args: unknown[]): EnqueueSpec[] {
   const out: EnqueueSpec[] = [];
   const flows = Array.isArray(args[0]) ? (args[0] as FlowNodeLike[]) : [];
-  for (const flow of flows) describeFlow(producer, flow, undefined, out);
+  for (const flow of flows) describeFlow(producer, flow, out);
   return out;
 }
 

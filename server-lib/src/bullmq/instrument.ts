@@ -19,12 +19,15 @@ import {
 } from './enqueue-specs.js';
 
 import { esmEntryOfBullMQ } from './esm-entry.js';
+import { hookJobs } from './job-hooks.js';
 import { wrapEnqueue, type AnyFunction, type Describe, type Outcome } from './wrap-enqueue.js';
 
 /** The part of a bullmq module the instrumentation patches. */
 export interface BullMQModule {
   Queue: Function;
   FlowProducer: Function;
+  /** Hooked to read jobs as BullMQ serialises them (absent in a partial module: data then comes from the app). */
+  Job?: Function;
 }
 
 const PATCHED = Symbol.for('taskscope.bullmq.patched');
@@ -113,9 +116,34 @@ export function instrumentBullMQ(bullmq: BullMQModule): () => void {
     ['add', describeFlowAdd as Describe, jobsOfFlowAdd],
     ['addBulk', describeFlowAddBulk as Describe, jobsOfFlowAddBulk],
   ]);
+  const undoJobs = hookJobsOnce(bullmq);
   return () => {
     undoQueue();
     undoFlow();
+    undoJobs();
+  };
+}
+
+// The Job hooks are shared by every instrumentBullMQ call on one module, like the prototypes' patches.
+const JOB_HOOKS = Symbol.for('taskscope.bullmq.job-hooks');
+function hookJobsOnce(bullmq: BullMQModule): () => void {
+  const Job = bullmq.Job as ({ [JOB_HOOKS]?: PatchState } & Function) | undefined;
+  if (typeof Job !== 'function') return () => {};
+  let state = Object.prototype.hasOwnProperty.call(Job, JOB_HOOKS) ? Job[JOB_HOOKS] : undefined;
+  if (state === undefined) {
+    const undo = hookJobs(bullmq);
+    const created: PatchState = { users: 0, restore: () => { undo(); delete Job[JOB_HOOKS]; } };
+    Object.defineProperty(Job, JOB_HOOKS, { value: created, configurable: true, enumerable: false });
+    state = created;
+  }
+  const current = state;
+  current.users += 1;
+  let undone = false;
+  return () => {
+    if (undone) return;
+    undone = true;
+    current.users -= 1;
+    if (current.users === 0) current.restore();
   };
 }
 

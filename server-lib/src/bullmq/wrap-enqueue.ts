@@ -1,23 +1,28 @@
 /**
  * The wrapper around one BullMQ enqueue method: records through the request's recorder, and
- * otherwise behaves exactly like the method it wraps.
+ * otherwise behaves exactly like the method it wraps — it returns BullMQ's own promise.
  */
 import { createLog } from '../core/log.js';
-import { currentRecorder, runInRequestScope, type EnqueueRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
+import { applyInScope, currentRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
 
 export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 /** Builds the specs of one call from its `this` and arguments. */
 export type Describe = (self: never, args: unknown[]) => EnqueueSpec[];
 /** Reads the enqueued jobs, in spec order, from what the call resolved to. */
 export type Outcome = (result: unknown, count: number, args: unknown[]) => EnqueuedJob[];
-
 const log = createLog();
 
-const NO_PENDING: PendingEnqueue = { settle() {} };
-// Installed as the "recorder" while BullMQ's own method runs, so an enqueue method called from
-// inside another (by an app's subclass) is not recorded a second time. Even a patch made by
-// another copy of taskscope, which does not know this object, only records into a no-op.
-const INSIDE_ENQUEUE: EnqueueRecorder = { begin: () => NO_PENDING };
+/** Stands in for the recorder when recording is off or failed: still marks "inside an enqueue". */
+export const NO_PENDING: PendingEnqueue = {
+  inside: true,
+  get entered() {
+    return false;
+  },
+  set entered(_: boolean) {},
+  begin: () => NO_PENDING,
+  built() {},
+  settle() {},
+};
 
 function settle(pending: PendingEnqueue, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
   try {
@@ -52,8 +57,9 @@ function settleJobs(pending: PendingEnqueue, outcome: Outcome, result: unknown, 
 export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: Outcome, state: { active: boolean }): AnyFunction {
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const recorder = currentRecorder();
-    // Outside a tracked request (workers, boot code) the app pays one AsyncLocalStorage read.
-    if (recorder === undefined || recorder === INSIDE_ENQUEUE || !state.active) return original.apply(this, args);
+    // Outside a tracked request (workers, boot code) the app pays one AsyncLocalStorage read;
+    // inside another enqueue (an app's subclass calling `add` from `addBulk`) it is not recorded twice.
+    if (recorder === undefined || recorder.inside === true || !state.active) return original.apply(this, args);
 
     let pending = NO_PENDING;
     let count = 0;
@@ -67,18 +73,19 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
 
     let result: unknown;
     try {
-      result = runInRequestScope(INSIDE_ENQUEUE, () => original.apply(this, args));
+      result = applyInScope(pending, original, this, args);
     } catch (error) {
       settle(pending, { error });
       throw error;
     }
+    // A hook inside BullMQ took the call (Job.create, Job.createBulk): BullMQ's own promise goes back.
+    if (pending.entered || pending === NO_PENDING) return result;
     if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
       settleJobs(pending, outcome, result, count, args);
       return result;
     }
-    // A derived promise, not BullMQ's own with a handler attached: it resolves to the same value
-    // and rejects with the same error, and when the app does not handle it, the rejection is
-    // still reported as unhandled (a `catch` that swallowed and re-attached would hide it).
+    // Flows, job schedulers, and an add that failed before BullMQ built its job: a derived promise that resolves to the same value
+    // and rejects with the same error (an unhandled rejection is still reported as unhandled).
     return (result as PromiseLike<unknown>).then(
       (value) => {
         settleJobs(pending, outcome, value, count, args);
@@ -95,3 +102,31 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
   return wrapped;
 }
 
+/**
+ * Wraps a function BullMQ calls and awaits inside an enqueue (`Job.create`, `Job.createBulk`):
+ * the call in flight is settled
+ * from its promise. BullMQ awaits that promise itself, so watching it changes nothing the app
+ * can see: not the promise the app gets, not its tick, not whether a rejection is unhandled.
+ *
+ * @example
+ * ```ts
+ * Job.create = settleFrom(Job.create, jobsOfAdd);
+ * ```
+ */
+export function settleFrom(original: AnyFunction, outcome: Outcome): AnyFunction {
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    const pending = currentRecorder();
+    const result = original.apply(this, args);
+    if (pending?.inside !== true || pending === NO_PENDING) return result;
+    if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') return result;
+    (pending as PendingEnqueue).entered = true;
+    (result as PromiseLike<unknown>).then(
+      (value) => settleJobs(pending as PendingEnqueue, outcome, value, -1, args),
+      (error: unknown) => settle(pending as PendingEnqueue, { error }),
+    );
+    return result;
+  };
+  Object.defineProperty(wrapped, 'name', { value: original.name });
+  Object.defineProperty(wrapped, 'length', { value: original.length });
+  return wrapped;
+}

@@ -5,7 +5,12 @@ import { createRedactor, type KeyRedactor } from './redact.js';
 import { createSerializer, type SnapshotResult } from './serialize.js';
 import { captureCallSite, formatCallSite, type CallSite, type FormattedStack } from './stack.js';
 import { MemoryStore } from '../store/memory-store.js';
-import type { Store } from '../store/store.js';
+import type { SaveMeta, Store } from '../store/store.js';
+import type { RequestRecord } from '../protocol.js';
+import { createLateWindows } from './late-windows.js';
+import { createRecordSaver } from './record-saver.js';
+
+type LateWindows = ReturnType<typeof createLateWindows>;
 
 /** What every request recording of one Taskscope instance shares. */
 export interface TaskscopeRuntime {
@@ -18,10 +23,16 @@ export interface TaskscopeRuntime {
   /** Captures the stack below `caller` (the instrumentation's wrapper), or below the recorder. */
   captureCallSite(caller?: Function): CallSite;
   formatCallSite(site: CallSite): FormattedStack;
-  /** Counts a record the store could not take (down, too slow); logged periodically. */
-  noteLostRecord(error: unknown): void;
-  /** Records lost since start. */
+  /** Closes requests' late windows (one shared timer). */
+  readonly lateWindows: LateWindows;
+  /** Saves a record without letting a slow or dead store hold the response (see record-saver.ts). */
+  saveRecord(record: RequestRecord, meta: SaveMeta): Promise<void>;
+  /** A record by id: this process's unsaved ones first, then the store's. */
+  readRecord(id: string): Promise<RequestRecord | undefined>;
+  /** Records that could not be saved since start. */
   lostRecords(): number;
+  /** This process's records whose save is in flight or failed, newest first. */
+  unsavedRecords(): RequestRecord[];
 }
 
 // Frames of a loop that enqueues 1,000 jobs are the same 1,000 times: share one copy.
@@ -41,7 +52,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
   const store = options.store ?? new MemoryStore();
   const maxFrames = options.limits.maxStackFrames;
   const interned = new Map<string, FormattedStack>();
-  let lost = 0;
+  const saver = createRecordSaver(store, log);
 
   return {
     options,
@@ -58,11 +69,13 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     },
     // Without a caller to skip to, four frames are our own (runtime, recording, wrapper).
     captureCallSite: (caller) => (caller ? captureCallSite(maxFrames, caller) : captureCallSite(maxFrames + 4)),
-    noteLostRecord(error) {
-      lost += 1;
-      log.warnOnce('save', 'could not store a request record', error);
+    lateWindows: createLateWindows(),
+    saveRecord: (record, meta) => saver.save(record, meta),
+    async readRecord(id) {
+      return saver.unsaved(id) ?? store.get(id);
     },
-    lostRecords: () => lost,
+    lostRecords: () => saver.lost(),
+    unsavedRecords: () => saver.unsavedRecords(),
     formatCallSite(site) {
       const formatted = formatCallSite(site, { cwd: options.root, maxFrames });
       const key = formatted.stack.map(frameKey).join('|');

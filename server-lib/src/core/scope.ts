@@ -8,6 +8,10 @@ export interface EnqueueSpec {
   /** BullMQ's key prefix of the queue (`bull` unless the app set one). */
   prefix: string;
   name: string;
+  /**
+   * The app's data and options, held only while the call runs: to match the jobs BullMQ builds
+   * (by identity, never read), and read only when BullMQ serialises nothing Taskscope can see.
+   */
   data: unknown;
   opts: unknown;
   /** Flow children: their parent node's queue (its job id is only known once the flow is added). */
@@ -15,6 +19,14 @@ export interface EnqueueSpec {
   schedulerId?: string | null;
   /** The Queue instance used, so job status can later be read through its connection. */
   source?: object;
+}
+
+/** A job as BullMQ built it for Redis during an enqueue call (`Job#asJSON`). */
+export interface BuiltJob {
+  /** BullMQ's Job object; read at once, never kept. */
+  job: { name?: unknown; queueName?: unknown; data?: unknown; opts?: unknown; id?: unknown; delay?: unknown; timestamp?: unknown };
+  /** The data exactly as BullMQ stores it and a worker receives it: BullMQ's own `JSON.stringify`. */
+  json: string;
 }
 
 /** What became of one enqueued job, in the same order as the specs given to `begin`. */
@@ -30,13 +42,24 @@ export interface EnqueuedJob {
   parentJobId?: string | null;
 }
 
-/** Settles an enqueue that `begin` started. Called exactly once. */
-export interface PendingEnqueue {
+/**
+ * One enqueue call in flight. While BullMQ's own method runs it is the scope's recorder, so the
+ * jobs BullMQ builds reach it (`built`) and an enqueue method called from inside another is not
+ * recorded twice (`inside`).
+ */
+export interface PendingEnqueue extends EnqueueRecorder {
+  readonly inside: true;
+  /** Set by a hook inside BullMQ that will settle this call from a promise BullMQ awaits. */
+  entered: boolean;
+  /** BullMQ built one of the call's jobs. */
+  built(job: BuiltJob): void;
+  /** Settles the call; the first call wins. */
   settle(outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void;
 }
 
 /** Records the enqueues of one request. Implemented by the core; called by instrumentation. */
 export interface EnqueueRecorder {
+  readonly inside?: boolean;
   /**
    * Called synchronously when an enqueue call starts; must be cheap and must never throw.
    * `caller` is the instrumentation's wrapper: the call site is captured from its caller.
@@ -65,6 +88,19 @@ export function runInRequestScope<T>(recorder: EnqueueRecorder, fn: () => T): T 
 }
 
 /**
+ * Calls `fn` on `self` with `args` with `recorder` as the scope's recorder, allocating no closure
+ * (it runs on every enqueue).
+ *
+ * @example
+ * ```ts
+ * const result = applyInScope(pending, original, queue, ['send', data]);
+ * ```
+ */
+export function applyInScope(recorder: EnqueueRecorder, fn: Function, self: unknown, args: unknown[]): unknown {
+  return storage.run(recorder, Reflect.apply, fn, self, args);
+}
+
+/**
  * The recorder of the request whose async context is running, or `undefined` outside any
  * tracked request (workers, start-up code, timers started before any request).
  *
@@ -75,4 +111,17 @@ export function runInRequestScope<T>(recorder: EnqueueRecorder, fn: () => T): T 
  */
 export function currentRecorder(): EnqueueRecorder | undefined {
   return storage.getStore();
+}
+
+/**
+ * The enqueue call in flight in this async context, if any (for hooks inside BullMQ's methods).
+ *
+ * @example
+ * ```ts
+ * currentEnqueue()?.built({ job, json: stored.data });
+ * ```
+ */
+export function currentEnqueue(): PendingEnqueue | undefined {
+  const store = storage.getStore();
+  return store?.inside === true ? (store as PendingEnqueue) : undefined;
 }

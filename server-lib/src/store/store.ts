@@ -1,4 +1,15 @@
-import type { RequestListItem, RequestRecord } from '../protocol.js';
+import type { RequestListItem, RequestRecord, TaskRecord } from '../protocol.js';
+
+/** What the core knows about a save, so a store need not work it out again. */
+export interface SaveMeta {
+  /** Estimated JSON size of the record, in characters. */
+  bytes?: number;
+  /**
+   * The tasks added or changed since this record's previous save; `undefined` on its first save
+   * (or when unknown). A shared store writes only these, so late saves append.
+   */
+  changedTasks?: readonly TaskRecord[];
+}
 
 /**
  * Where request records live. Every method is async so a store can be shared between processes
@@ -13,7 +24,7 @@ import type { RequestListItem, RequestRecord } from '../protocol.js';
  */
 export interface Store {
   /** Insert or replace (the same id is saved again when late tasks arrive). Resolves once get() can read it — for a shared store, from any process. */
-  save(record: RequestRecord, meta?: { bytes?: number }): Promise<void>;
+  save(record: RequestRecord, meta?: SaveMeta): Promise<void>;
   get(id: string): Promise<RequestRecord | undefined>;
   /** Newest first by request.startedAt. */
   list(limit?: number): Promise<RequestListItem[]>;

@@ -1,0 +1,133 @@
+import type { Snapshot, StackFrame, TaskRecord, TaskVia } from '../protocol.js';
+import type { SnapshotResult } from './serialize.js';
+
+type Serialize = (value: unknown) => SnapshotResult;
+
+const UNREAD: SnapshotResult = { value: null, truncated: false, bytes: 4 };
+const PARSE_FAILED: SnapshotResult = { value: { $taskscope: 'unreadable', reason: 'not JSON' }, truncated: true, bytes: 50 };
+
+/**
+ * One task of a request as Taskscope holds it in memory. The job's data is kept as BullMQ
+ * serialised it (the string a worker receives) and its options as BullMQ normalised them, and
+ * both become bounded, redacted snapshots only when the record is read — the first read keeps
+ * the snapshot and lets go of the rest. `JSON.stringify` gives the wire {@link TaskRecord}.
+ *
+ * @example
+ * ```ts
+ * const entry = new TaskEntry(serialize, 1, 'emails', 'bull', 'send', 'add', Date.now(), 3.2, false, 1, 1);
+ * entry.keepBuilt('{"to":"a@b.c"}', { attempts: 3 });
+ * JSON.stringify(entry); // {"seq":1,…,"data":{"to":"a@b.c"},"opts":{"attempts":3},…}
+ * ```
+ */
+export class TaskEntry {
+  jobId: string | null = null;
+  enqueueMs = 0;
+  delayMs = 0;
+  scheduledFor: number | null = null;
+  error: string | null = null;
+  duplicate: boolean | null = null;
+  duplicateOf: number | null = null;
+  jobTimestamp: number | null = null;
+  parent: { queue: string; jobId: string | null } | null = null;
+  schedulerId: string | null = null;
+  origin: StackFrame | null = null;
+  stack: StackFrame[] = [];
+  /** BullMQ built this task's job, so its data and options come from there. */
+  built = false;
+  private dataJson: string | undefined;
+  private optsSource: unknown;
+  private dataSnap: SnapshotResult | undefined;
+  private optsSnap: SnapshotResult | undefined;
+
+  constructor(
+    private readonly serialize: Serialize,
+    readonly seq: number,
+    public queue: string,
+    readonly prefix: string,
+    public name: string,
+    readonly via: TaskVia,
+    readonly enqueuedAt: number,
+    readonly offsetMs: number,
+    readonly late: boolean,
+    readonly callSeq: number,
+    readonly callSize: number,
+  ) {}
+
+  /** The data as BullMQ stored it (its JSON) and BullMQ's own copy of the options. */
+  keepBuilt(dataJson: string, opts: unknown): void {
+    this.built = true;
+    this.dataJson = dataJson;
+    this.optsSource = opts;
+  }
+
+  /** For a job BullMQ built out of sight (a job scheduler's): snapshot the app's values now, once. */
+  keepValues(data: unknown, opts: unknown): void {
+    this.dataSnap = this.serialize(data);
+    this.optsSnap = this.serialize(opts ?? {});
+  }
+
+  /** Characters this task holds for its data, for the store's byte count. */
+  get heldBytes(): number {
+    return this.dataJson?.length ?? this.dataSnap?.bytes ?? 0;
+  }
+
+  get data(): Snapshot {
+    return this.dataResult().value;
+  }
+
+  get opts(): Snapshot {
+    return this.optsResult().value;
+  }
+
+  get truncated(): boolean {
+    return this.dataResult().truncated || this.optsResult().truncated;
+  }
+
+  toJSON(): TaskRecord {
+    return {
+      seq: this.seq, jobId: this.jobId, queue: this.queue, prefix: this.prefix, name: this.name, via: this.via,
+      data: this.data, opts: this.opts, truncated: this.truncated,
+      enqueuedAt: this.enqueuedAt, offsetMs: this.offsetMs, enqueueMs: this.enqueueMs,
+      callSeq: this.callSeq, callSize: this.callSize, delayMs: this.delayMs, scheduledFor: this.scheduledFor,
+      late: this.late, error: this.error, duplicate: this.duplicate, duplicateOf: this.duplicateOf,
+      jobTimestamp: this.jobTimestamp, parent: this.parent, schedulerId: this.schedulerId,
+      origin: this.origin, stack: this.stack,
+    };
+  }
+
+  private dataResult(): SnapshotResult {
+    if (this.dataSnap === undefined) {
+      const json = this.dataJson;
+      if (json === undefined) return UNREAD;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(json);
+      } catch {
+        this.dataSnap = PARSE_FAILED;
+        this.dataJson = undefined;
+        return PARSE_FAILED;
+      }
+      this.dataSnap = this.serialize(parsed);
+      this.dataJson = undefined;
+    }
+    return this.dataSnap;
+  }
+
+  private optsResult(): SnapshotResult {
+    if (this.optsSnap === undefined) {
+      if (this.optsSource === undefined) return UNREAD;
+      this.optsSnap = this.serialize(storedForm(this.optsSource));
+      this.optsSource = undefined;
+    }
+    return this.optsSnap;
+  }
+}
+
+// Options as they are stored (JSON keeps no `undefined`, which BullMQ's copy is full of).
+function storedForm(opts: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(opts) ?? 'null') as unknown;
+  } catch {
+    return opts;
+  }
+}
