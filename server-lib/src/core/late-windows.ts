@@ -19,14 +19,16 @@ const SWEEP_MS = 1_000;
  * ```
  */
 export function createLateWindows(): { add(item: Closable, untilPerf: number): void; size(): number; stop(): void } {
-  let items: Array<{ item: Closable; until: number }> = [];
+  // Weakly: a request whose async context nothing holds any more has nothing to let go of, and
+  // the list must not be what keeps its recording (and its data) alive for the window's length.
+  let items: Array<{ item: WeakRef<Closable>; until: number }> = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
 
   function sweep(): void {
     const now = performance.now();
     while (head < items.length && items[head]!.until <= now) {
-      items[head]!.item.release();
+      items[head]!.item.deref()?.release();
       head += 1;
     }
     if (head > 1024 && head * 2 > items.length) {
@@ -43,7 +45,7 @@ export function createLateWindows(): { add(item: Closable, untilPerf: number): v
 
   return {
     add(item, until) {
-      items.push({ item, until });
+      items.push({ item: new WeakRef(item), until });
       if (timer === undefined) {
         timer = setInterval(sweep, SWEEP_MS);
         timer.unref();
