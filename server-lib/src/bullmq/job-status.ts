@@ -3,7 +3,7 @@
  */
 import type { JobStatus } from '../protocol.js';
 import { decodeJobStatus, queueJobStateCommands, REPLIES_PER_JOB, unavailableStatus, type JobRef, type SerializeValue } from './job-state-query.js';
-import { clientOfSource, isUsable, openConnection, type OpenedClient, type StatusClient, type StatusConnection } from './redis-client.js';
+import { clientOfSource, isUsable, openConnection, unusableReason, type OpenedClient, type StatusClient, type StatusConnection } from './redis-client.js';
 import { findSource, isLiveSource } from './source-registry.js';
 
 export type { JobRef } from './job-state-query.js';
@@ -91,10 +91,20 @@ export function createJobStatusReader(options: JobStatusReaderOptions): JobStatu
     return fallbackClient();
   }
 
+  // At most one status read waits on a connection: polls of a Redis that stopped answering must
+  // not pile commands onto the app's own connection.
+  const inFlight = new WeakSet<StatusClient>();
+
   async function readGroup(client: StatusClient, refs: JobRef[], indexes: number[], out: JobStatus[]): Promise<void> {
     const pipeline = client.pipeline();
     for (const ref of refs) queueJobStateCommands(pipeline, ref);
-    const replies = (await pipeline.exec()) ?? [];
+    inFlight.add(client);
+    let replies: Array<[Error | null, unknown]>;
+    try {
+      replies = (await pipeline.exec()) ?? [];
+    } finally {
+      inFlight.delete(client);
+    }
     const now = Date.now();
     refs.forEach((ref, position) => {
       const mine = replies.slice(position * REPLIES_PER_JOB, (position + 1) * REPLIES_PER_JOB);
@@ -111,7 +121,8 @@ export function createJobStatusReader(options: JobStatusReaderOptions): JobStatu
       const ref = refs[index]!;
       if (client instanceof Error) out[index] = unavailableStatus(ref, `could not connect to Redis: ${reasonOf(client)}`);
       else if (client === undefined) out[index] = unavailableStatus(ref, NO_CONNECTION);
-      else if (!isUsable(client)) out[index] = unavailableStatus(ref, 'the Redis connection is closed');
+      else if (!isUsable(client)) out[index] = unavailableStatus(ref, unusableReason(client));
+      else if (inFlight.has(client)) out[index] = unavailableStatus(ref, 'Redis has not answered the previous status read yet');
       else {
         const group = groups.get(client) ?? { refs: [], indexes: [] };
         group.refs.push(ref);

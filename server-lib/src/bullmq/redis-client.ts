@@ -24,12 +24,21 @@ function isStatusClient(value: unknown): value is StatusClient {
   return typeof (value as StatusClient | null)?.pipeline === 'function';
 }
 
-/** A client in one of these states answers nothing until reconnected, or never. */
-const DEAD_STATUSES = new Set(['end', 'close']);
-
-/** True when `client` could still answer a command (or queue one until it reconnects). */
+/**
+ * True when `client` is connected now. A client that is connecting or reconnecting would queue
+ * the reads until Redis comes back — on the app's own connection, piling up behind an outage —
+ * so the reader answers `unavailable` instead of sending anything.
+ */
 export function isUsable(client: StatusClient): boolean {
-  return !DEAD_STATUSES.has(client.status ?? '');
+  // 'wait' is a lazyConnect client that has never connected: its first command connects it.
+  return client.status === undefined || client.status === 'ready' || client.status === 'wait';
+}
+
+/** Why `client` is not usable, for the `reason` of its jobs. */
+export function unusableReason(client: StatusClient): string {
+  return client.status === 'end' || client.status === 'close'
+    ? 'the Redis connection is closed'
+    : `the Redis connection is not ready (${client.status})`;
 }
 
 /**
@@ -46,7 +55,7 @@ export async function clientOfSource(source: object): Promise<StatusClient | und
   const pending = holder.backend?.client ?? holder.client;
   if (pending === undefined) return undefined;
   const client: unknown = await pending;
-  return isStatusClient(client) && isUsable(client) ? client : undefined;
+  return isStatusClient(client) && client.status !== 'end' ? client : undefined;
 }
 
 /** The `connection` option the reader accepts: bullmq's `ConnectionOptions`, or an ioredis client. */
@@ -74,10 +83,24 @@ export async function openConnection(connection: StatusConnection, timeoutMs: nu
   // ioredis is an optional peer dependency; import it only when the app gave plain options.
   const { Redis } = await import('ioredis');
   const { url, ...rest } = connection as { url?: string } & Record<string, unknown>;
-  const options = { ...rest, maxRetriesPerRequest: 1, connectTimeout: timeoutMs, lazyConnect: false, connectionName: 'taskscope:status' };
+  // No offline queue: while Redis is away a read fails at once rather than waiting in line.
+  const options = {
+    ...rest, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: timeoutMs, lazyConnect: false,
+    connectionName: 'taskscope:status',
+  };
   const redis = url === undefined ? new Redis(options) : new Redis(url, options);
   // Errors surface through each read as `unavailable`; without a listener ioredis would print them.
   redis.on('error', () => {});
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+      redis.once('ready', () => { clearTimeout(timer); resolve(); });
+    });
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   return {
     client: redis as unknown as StatusClient,
     owned: true,
