@@ -69,7 +69,7 @@ describe('RedisStore', () => {
     const s = store({ namespace, connection: redis, ttlMs: 60_000 });
     const saved = record(Date.now());
     await s.save(saved);
-    const ttl = await redis.pttl(`${namespace}:req:${saved.id}`);
+    const ttl = await redis.pttl(`${namespace}:rec:${saved.id}`);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     expect(await redis.pttl(`${namespace}:item:${saved.id}`)).toBeGreaterThan(50_000);
@@ -90,7 +90,7 @@ describe('RedisStore', () => {
     for (const r of records) await s.save(r);
     expect((await s.list()).map((item) => item.id)).toEqual([records[4]!.id, records[3]!.id, records[2]!.id]);
     expect(await s.get(records[0]!.id)).toBeUndefined();
-    expect(await redis.exists(`${namespace}:req:${records[1]!.id}`, `${namespace}:item:${records[1]!.id}`)).toBe(0);
+    expect(await redis.exists(`${namespace}:rec:${records[1]!.id}`, `${namespace}:item:${records[1]!.id}`)).toBe(0);
     expect(await redis.zcard(`${namespace}:requests`)).toBe(3);
   });
 
@@ -103,7 +103,34 @@ describe('RedisStore', () => {
     expect(kept.tasks.length).toBeLessThan(100);
     expect(kept.droppedTasks).toBe(100 - kept.tasks.length);
     expect(JSON.stringify(kept).length).toBeLessThanOrEqual(4096);
+    expect(kept.tooLarge).toEqual({ bytes: expect.any(Number), limit: 4096 });
     expect(big.tasks).toHaveLength(100);
+  });
+
+  it('writes only what changed when a record is saved again: a late save appends', async () => {
+    const writer = client();
+    const s = store({ namespace: freshQueueName('ns'), connection: writer });
+    const big = record(Date.now(), 1000);
+    await s.save(big);
+    const socket = (writer as unknown as { stream: { write: (chunk: unknown, ...rest: unknown[]) => boolean } }).stream;
+    const write = socket.write;
+    let written = 0;
+    socket.write = function (chunk: unknown, ...rest: unknown[]) {
+      written += typeof chunk === 'string' ? chunk.length : (chunk as Buffer).length;
+      return write.call(this, chunk, ...rest);
+    };
+    try {
+      const late = { ...record(big.request.startedAt, 1).tasks[0]!, seq: 1001, late: true };
+      big.tasks.push(late);
+      await s.save(big, { changedTasks: [late] });
+    } finally {
+      socket.write = write;
+    }
+    expect(JSON.stringify(big).length).toBeGreaterThan(300_000);
+    expect(written).toBeLessThan(5_000);
+    const stored = (await s.get(big.id))!;
+    expect(stored.tasks).toHaveLength(1001);
+    expect(stored.tasks[1000]).toMatchObject({ seq: 1001, late: true });
   });
 
   it('refuses ids that are not safe in a key, and answers undefined for them', async () => {
@@ -122,8 +149,8 @@ describe('RedisStore', () => {
     await s.save(a);
     await s.save(b);
     const plain = client();
-    expect(await plain.exists(`app:${namespace}:req:${a.id}`)).toBe(0);
-    expect(await plain.exists(`app:${namespace}:req:${b.id}`)).toBe(1);
+    expect(await plain.exists(`app:${namespace}:rec:${a.id}`)).toBe(0);
+    expect(await plain.exists(`app:${namespace}:rec:${b.id}`)).toBe(1);
   });
 
   it('closes only the connection it created', async () => {

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RequestListItem, RequestRecord } from '../protocol.js';
+import type { RequestListItem, RequestRecord, TaskRecord } from '../protocol.js';
 import { createLog } from '../core/log.js';
 import { integerOption, invalid, objectOption, stringOption } from '../core/validate.js';
-import { fitRecord, toListItem, type Store } from './store.js';
+import { toListItem, type SaveMeta, type Store } from './store.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /** An ioredis client (left open by the store), a redis:// URL, or ioredis options. */
   connection: Redis | string | RedisOptions;
   /**
-   * Prefix of every key the store writes: `{namespace}:req:{id}`, `{namespace}:item:{id}`, `{namespace}:requests`.
+   * Prefix of every key the store writes: `{namespace}:rec:{id}` (a hash), `{namespace}:item:{id}`, `{namespace}:requests`.
    * @defaultValue 'taskscope'
    */
   namespace?: string;
@@ -26,7 +26,7 @@ export interface RedisStoreOptions {
   maxRecords?: number;
   /**
    * Largest record JSON stored, in characters; a larger record is stored with the tasks that do
-   * not fit cut (counted in `droppedTasks`).
+   * not fit left out (counted in `droppedTasks`, and said in `tooLarge`).
    * @defaultValue 2097152 (2 MiB)
    */
   maxRecordBytes?: number;
@@ -36,23 +36,33 @@ export interface RedisStoreOptions {
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.:{}-]{1,100}$/;
 
-// One atomic round trip per save: write the record and its list item, index it, and delete
-// what falls past maxRecords (keys included, so Redis memory stays bounded, not just the index).
-// The index lives as long as its longest-lived record; ids of records that expired on their own
-// are swept by list(). KEYS: record, list item, index. ARGV: record JSON, item JSON, ttl,
-// startedAt, id, maxRecords, key prefix of trimmed ids.
+// One atomic round trip per save. A record is a hash: `head` (the record without its tasks) and
+// one field per task (`t:<seq>`), so a late save writes the head and the tasks that changed —
+// it appends rather than rewriting a record that may be megabytes. The script also writes the
+// list item, indexes the record and deletes what falls past maxRecords (keys included, so Redis
+// memory stays bounded, not just the index). The index lives as long as its longest-lived
+// record; ids of records that expired on their own are swept by list().
+// KEYS: record hash, list item, index. ARGV: ttl, startedAt, id, maxRecords, key prefix of
+// trimmed ids, item JSON, '1' to replace the whole hash (a first save), then its field/value pairs.
 const SAVE_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
-if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
+if ARGV[7] == '1' then redis.call('DEL', KEYS[1]) end
+local i = 8
+while i <= #ARGV do
+  local last = math.min(i + 999, #ARGV)
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, last))
+  i = last + 1
 end
-local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[1]) then
+  redis.call('PEXPIRE', KEYS[3], ARGV[1])
+end
+local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[4])
 if excess > 0 then
   local old = redis.call('ZRANGE', KEYS[3], 0, excess - 1)
   for _, id in ipairs(old) do
-    redis.call('DEL', ARGV[7] .. 'req:' .. id, ARGV[7] .. 'item:' .. id)
+    redis.call('DEL', ARGV[5] .. 'rec:' .. id, ARGV[5] .. 'item:' .. id)
   end
   redis.call('ZREMRANGEBYRANK', KEYS[3], 0, excess - 1)
 end
@@ -80,6 +90,8 @@ export class RedisStore implements Store {
   private readonly ttlMs: number;
   private readonly maxRecords: number;
   private readonly maxRecordBytes: number;
+  // What was written of each record this process saves, so a late save sends only what changed.
+  private readonly written = new WeakMap<RequestRecord, { keptUpTo: number; bytes: number; dropped: number; full: boolean }>();
 
   constructor(options: RedisStoreOptions) {
     const given = objectOption<RedisStoreOptions>('options', options);
@@ -105,16 +117,43 @@ export class RedisStore implements Store {
     }
   }
 
-  async save(record: RequestRecord, _meta?: { bytes?: number }): Promise<void> {
+  async save(record: RequestRecord, meta?: SaveMeta): Promise<void> {
     this.checkId(record?.id);
-    const fitted = fitRecord(record, this.maxRecordBytes);
-    if (!fitted) return;
-    const item = toListItem(fitted.record);
+    const known = this.written.get(record);
+    const state = known ?? { keptUpTo: 0, bytes: 0, dropped: 0, full: false };
+    const fields: string[] = [];
+    const tasks = known && meta?.changedTasks ? uniqueBySeq(meta.changedTasks) : record.tasks;
+    const { tasks: _all, ...withoutTasks } = record;
+    // Room for the head as it will be written: its own JSON, plus `tooLarge` and a longer droppedTasks.
+    const headRoom = JSON.stringify(withoutTasks).length + 100;
+    for (const task of tasks) {
+      if (task.seq <= state.keptUpTo) {
+        fields.push(`t:${task.seq}`, JSON.stringify(task));
+        continue;
+      }
+      if (task.seq !== state.keptUpTo + 1 || state.full) {
+        if (task.seq > state.keptUpTo) state.dropped += 1;
+        continue;
+      }
+      const json = JSON.stringify(task);
+      if (state.bytes + json.length + headRoom > this.maxRecordBytes) {
+        state.full = true;
+        state.dropped += 1;
+        continue;
+      }
+      state.bytes += json.length;
+      state.keptUpTo = task.seq;
+      fields.push(`t:${task.seq}`, json);
+    }
+    this.written.set(record, state);
+    const head: Omit<RequestRecord, 'tasks'> = { ...withoutTasks, droppedTasks: record.droppedTasks + state.dropped };
+    if (state.dropped > 0) head.tooLarge = { bytes: state.bytes + headRoom, limit: this.maxRecordBytes };
+    const item = toListItem(record);
     const keyPrefix = `${this.redis.options.keyPrefix ?? ''}${this.namespace}:`;
     const args = [
-      this.key('req', record.id), this.key('item', record.id), this.indexKey(),
-      fitted.json, JSON.stringify(item), this.ttlMs, record.request.startedAt, record.id, this.maxRecords,
-      keyPrefix,
+      this.key('rec', record.id), this.key('item', record.id), this.indexKey(),
+      this.ttlMs, record.request.startedAt, record.id, this.maxRecords, keyPrefix, JSON.stringify(item), known ? '0' : '1',
+      'head', JSON.stringify(head), ...fields,
     ];
     // EVALSHA sends a hash instead of the script on every save; EVAL only when Redis lost it.
     try {
@@ -132,8 +171,13 @@ export class RedisStore implements Store {
 
   async get(id: string): Promise<RequestRecord | undefined> {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) return undefined;
-    const json = await this.redis.get(this.key('req', id));
-    return json === null ? undefined : (JSON.parse(json) as RequestRecord);
+    const fields = await this.redis.hgetall(this.key('rec', id));
+    if (fields.head === undefined) return undefined;
+    const record = JSON.parse(fields.head) as RequestRecord;
+    const tasks: TaskRecord[] = [];
+    for (const [field, json] of Object.entries(fields)) if (field.startsWith('t:')) tasks.push(JSON.parse(json) as TaskRecord);
+    record.tasks = tasks.sort((a, b) => a.seq - b.seq);
+    return record;
   }
 
   async list(limit?: number): Promise<RequestListItem[]> {
@@ -167,7 +211,7 @@ export class RedisStore implements Store {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) invalid('record.id', 'letters, digits, _ and - (at most 128)', id);
   }
 
-  private key(kind: 'req' | 'item', id: string): string {
+  private key(kind: 'rec' | 'item', id: string): string {
     return `${this.namespace}:${kind}:${id}`;
   }
 
@@ -182,4 +226,15 @@ function isRedisClient(value: unknown): value is Redis {
   const client = value as Partial<Redis> | null;
   return typeof client === 'object' && client !== null && typeof client.eval === 'function'
     && typeof client.zrevrange === 'function' && typeof client.options === 'object';
+}
+
+function uniqueBySeq(tasks: readonly TaskRecord[]): TaskRecord[] {
+  const seen = new Set<number>();
+  const unique: TaskRecord[] = [];
+  for (const task of tasks) {
+    if (seen.has(task.seq)) continue;
+    seen.add(task.seq);
+    unique.push(task);
+  }
+  return unique.sort((a, b) => a.seq - b.seq);
 }
