@@ -22,6 +22,8 @@ describe('memory a tracked request leaves behind', () => {
     ['big-strings', '1.5 MB strings in job data, read back through the debug API'],
     ['long-timers', 'timers the app leaves running, holding each request\'s async context'],
     ['closures', '5 MB closures around enqueues, while the request still runs'],
+    ['long-keys', 'job data with 1 MB keys, read back through the debug API'],
+    ['long-query-keys', 'request URLs with a 12 KB query parameter name'],
   ])('stays within 2× of what the store counts: %s (%s)', (scenario) => {
     const bare = run(scenario, 'bare');
     const tracked = run(scenario, 'tracked');

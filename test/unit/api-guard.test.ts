@@ -27,6 +27,18 @@ describe('checkApiRequest()', () => {
     expect(checkApiRequest(options, request('127.0.0.1', 'shoptest'))).toMatchObject({ code: 'forbidden_host' });
   });
 
+  it('accepts extensions and the app\'s own origin, and refuses every other origin, null included', () => {
+    const options = resolveOptions({});
+    const from = (origin: string) => ({ method: 'GET', headers: { host: 'localhost:3000', origin }, remoteAddress: '127.0.0.1' });
+    expect(checkApiRequest(options, from('chrome-extension://abcdefghijklmnop'))).toBeUndefined();
+    expect(checkApiRequest(options, from('moz-extension://4b2c-11'))).toBeUndefined();
+    expect(checkApiRequest(options, from('http://localhost:3000'))).toBeUndefined();
+    // A sandboxed iframe or a data: URL on any website sends `Origin: null`.
+    expect(checkApiRequest(options, from('null'))).toMatchObject({ status: 403, code: 'forbidden_origin' });
+    expect(checkApiRequest(options, from('https://evil.example'))).toMatchObject({ status: 403, code: 'forbidden_origin' });
+    expect(checkApiRequest(options, from('http://localhost:3001'))).toMatchObject({ status: 403, code: 'forbidden_origin' });
+  });
+
   it('refuses a missing Host', () => {
     expect(checkApiRequest(resolveOptions({}), { method: 'GET', headers: {}, remoteAddress: '127.0.0.1' })).toMatchObject({ code: 'forbidden_host' });
   });

@@ -20,6 +20,11 @@ describe('taskscope(options)', () => {
     expect(resolveOptions({ enabled: true }).enabled).toBe(true);
   });
 
+  it.each(['Production', 'PRODUCTION', ' production '])('counts NODE_ENV=%j as production too', (nodeEnv) => {
+    process.env.NODE_ENV = nodeEnv;
+    expect(resolveOptions({}).enabled).toBe(false);
+  });
+
   it.each([
     [{ nPlusOneThreshold: -1 }, 'Expected nPlusOneThreshold to be an integer >= 2, got -1'],
     [{ nPlusOneThreshold: 2.5 }, 'Expected nPlusOneThreshold to be an integer >= 2, got 2.5'],

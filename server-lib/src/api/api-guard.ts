@@ -40,7 +40,8 @@ export function checkApiRequest(options: ResolvedOptions, request: GuardedReques
     return { status: 403, code: 'forbidden_host', message: `Host "${(header(request.headers, 'host') ?? '').slice(0, 100)}" is not in allowedHosts.` };
   }
   const origin = header(request.headers, 'origin');
-  if (origin && origin !== 'null' && !EXTENSION_ORIGIN.test(origin) && !sameHost(origin, header(request.headers, 'host'))) {
+  // `Origin: null` (a sandboxed iframe, a data: URL) is any website at all: refused like the rest.
+  if (origin !== undefined && !EXTENSION_ORIGIN.test(origin) && !sameHost(origin, header(request.headers, 'host'))) {
     return { status: 403, code: 'forbidden_origin', message: 'Requests from other web origins are refused.' };
   }
   if (options.token !== undefined) {

@@ -36,7 +36,7 @@ export const DEFAULT_LIMITS: TaskscopeLimits = {
 export interface TaskscopeOptions {
   /**
    * Record requests and serve the debug API.
-   * @defaultValue `process.env.NODE_ENV !== 'production'`
+   * @defaultValue `true` unless `NODE_ENV` is `production` (in any case, ignoring spaces)
    */
   enabled?: boolean;
   /**
@@ -153,7 +153,7 @@ export function resolveOptions(input: TaskscopeOptions | undefined): ResolvedOpt
   const bullmq = objectOption<NonNullable<TaskscopeOptions['bullmq']>>('bullmq', options.bullmq);
   const root = stringOption('root', options.root, process.cwd());
   return {
-    enabled: booleanOption('enabled', options.enabled, process.env.NODE_ENV !== 'production'),
+    enabled: booleanOption('enabled', options.enabled, !isProduction(process.env.NODE_ENV)),
     prefix,
     store,
     captureStacks: booleanOption('captureStacks', options.captureStacks, true),
@@ -188,4 +188,9 @@ function resolveAllowedHosts(input: unknown): readonly string[] {
     invalid('allowedHosts', 'a non-empty array of host names', input);
   }
   return input.map((host: string) => host.toLowerCase());
+}
+
+/** `NODE_ENV=Production`, ` production ` and `PRODUCTION` are production too: off by default there. */
+function isProduction(nodeEnv: string | undefined): boolean {
+  return nodeEnv?.trim().toLowerCase() === 'production';
 }

@@ -45,7 +45,6 @@ export class PendingBatch implements PendingEnqueue {
       const entry = this.batch[index]!;
       const opts = job.opts as { parent?: { id?: unknown; queue?: unknown } } | undefined;
       entry.keepBuilt(json, opts);
-      recording.countBytes(entry);
       if (typeof job.id === 'string' && job.id !== '') entry.jobId = job.id;
       if (typeof job.timestamp === 'number') entry.jobTimestamp = job.timestamp;
       if (typeof job.delay === 'number' && job.delay > 0 && entry.delayMs === 0) this.delay(entry, job.delay);
@@ -110,7 +109,6 @@ export class PendingBatch implements PendingEnqueue {
     const spec = this.specs?.[index];
     if (spec === undefined || entry.seq > recording.record.tasks.length) return;
     entry.keepValues(spec.data, spec.opts);
-    recording.countBytes(entry);
   }
 
   private delay(entry: TaskEntry, delayMs: number): void {

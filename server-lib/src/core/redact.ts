@@ -42,6 +42,8 @@ export type KeyRedactor = (key: string) => boolean;
 
 // Enough for every key name of a real app; a flood of distinct keys only costs a cache reset.
 const MAX_CACHED_KEYS = 10_000;
+// Longer keys are tested every time rather than kept: the cache is bounded in size, not only count.
+const MAX_CACHED_KEY_LENGTH = 128;
 const NOT_ALPHANUMERIC = /[^a-z0-9]/g;
 
 const NEVER: KeyRedactor = () => false;
@@ -81,6 +83,7 @@ export function createRedactor(rules: readonly RedactRule[] | false | undefined)
     if (known !== undefined) return known;
     const normalized = normalizeKey(key);
     const secret = words.some((word) => normalized.includes(word)) || patterns.some((pattern) => pattern.test(key));
+    if (key.length > MAX_CACHED_KEY_LENGTH) return secret;
     if (cache.size >= MAX_CACHED_KEYS) cache.clear();
     cache.set(key, secret);
     return secret;

@@ -12,8 +12,6 @@ import { PendingBatch, NOOP_BATCH } from './pending-batch.js';
 import { RequestScope } from './request-scope.js';
 
 const RECORD_BYTES = 600;
-const TASK_BYTES = 420;
-const FRAME_BYTES = 90;
 
 /** A recording takes tasks while open, late ones once finished, none once the grace period is over. */
 type Phase = 'open' | 'finished' | 'closed';
@@ -43,8 +41,6 @@ export class RequestRecording implements TrackedRequest {
   private seq = 0;
   private saveQueued = false;
   private lateUntilPerf = Number.POSITIVE_INFINITY;
-  // A running estimate of the record's JSON size, so the memory store need not stringify it.
-  private bytes = RECORD_BYTES;
   // Tasks added or changed since the last save: a shared store writes only those.
   private changed: TaskEntry[] = [];
   private saves = 0;
@@ -118,11 +114,6 @@ export class RequestRecording implements TrackedRequest {
     this.queueSave();
   }
 
-  /** Adds what a task now holds to the byte estimate. */
-  countBytes(entry: TaskEntry): void {
-    this.bytes += entry.heldBytes;
-  }
-
   warn(key: string, message: string, error: unknown): void {
     this.runtime.log.warnOnce(key, message, error);
   }
@@ -153,7 +144,6 @@ export class RequestRecording implements TrackedRequest {
       batch[index] = entry;
       if (record.tasks.length < max) {
         record.tasks.push(entry);
-        this.bytes += TASK_BYTES + spec.queue.length + spec.name.length + FRAME_BYTES * entry.stack.length;
         if (this.phase !== 'open') this.changed.push(entry);
       } else {
         record.droppedTasks += 1;
@@ -177,10 +167,22 @@ export class RequestRecording implements TrackedRequest {
     if (record.tasks.length >= runtime.options.nPlusOneThreshold) {
       record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
     }
-    const changed = this.saves === 0 ? undefined : this.changed;
+    const first = this.saves === 0;
+    // Large data is turned into its bounded snapshot after the response, not before it.
+    let bytes = RECORD_BYTES + record.request.url.length;
+    let compactLater = false;
+    for (const task of record.tasks) {
+      if (task.needsCompaction) {
+        if (first) compactLater = true;
+        else task.compact();
+      }
+      bytes += task.estimatedBytes;
+    }
+    const changed = first ? undefined : this.changed;
     this.changed = [];
     this.saves += 1;
-    await runtime.saveRecord(record, { bytes: this.bytes, changedTasks: changed });
+    await runtime.saveRecord(record, { bytes, changedTasks: changed });
+    if (compactLater) this.queueSave();
   }
 }
 

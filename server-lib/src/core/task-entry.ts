@@ -3,6 +3,13 @@ import type { SnapshotResult } from './serialize.js';
 
 type Serialize = (value: unknown) => SnapshotResult;
 
+// JSON sizes of a task's parts, for the store's byte count (measured on real records).
+const TASK_BYTES = 400;
+const FRAME_BYTES = 80;
+const OPTS_BYTES = 60;
+/** Data stored longer than this is turned into its bounded snapshot soon after the response. */
+const COMPACT_AT = 2048;
+
 const UNREAD: SnapshotResult = { value: null, truncated: false, bytes: 4 };
 const PARSE_FAILED: SnapshotResult = { value: { $taskscope: 'unreadable', reason: 'not JSON' }, truncated: true, bytes: 50 };
 
@@ -66,9 +73,22 @@ export class TaskEntry {
     this.optsSnap = this.serialize(opts ?? {});
   }
 
-  /** Characters this task holds for its data, for the store's byte count. */
-  get heldBytes(): number {
-    return this.dataJson?.length ?? this.dataSnap?.bytes ?? 0;
+  /** The task's JSON size as far as known without building it: what it holds, for the store's count. */
+  get estimatedBytes(): number {
+    const data = this.dataJson?.length ?? this.dataSnap?.bytes ?? 4;
+    const opts = this.optsSnap?.bytes ?? (this.optsSource === undefined ? 4 : OPTS_BYTES);
+    return TASK_BYTES + this.queue.length + this.name.length + FRAME_BYTES * (this.stack.length + 1) + data + opts;
+  }
+
+  /** Holds more data than its snapshot will keep: worth turning into the snapshot now. */
+  get needsCompaction(): boolean {
+    return this.dataJson !== undefined && this.dataJson.length > COMPACT_AT;
+  }
+
+  /** Builds the snapshots now and lets go of the stored data. */
+  compact(): void {
+    this.dataResult();
+    this.optsResult();
   }
 
   get data(): Snapshot {
