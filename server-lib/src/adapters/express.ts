@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createTaskscope, type Taskscope, type TrackedRequest } from '../core/create-taskscope.js';
+import { createTaskscope, type Taskscope } from '../core/create-taskscope.js';
 import type { TaskscopeOptions } from '../core/options.js';
 import { holdResponseUntilFinished } from './hold-response.js';
 import { apiRequest, pathOf } from './shared.js';
@@ -39,7 +39,8 @@ export function taskscope(options?: TaskscopeOptions): TaskscopeMiddleware {
     const tracked = core.track(req.method ?? 'GET', url);
     if (!tracked) return next();
     holdResponseUntilFinished(res, tracked);
-    keepScopeThroughBodyParsing(req, tracked);
+    // Body parsers call `next` from the request's stream events, which Node ≥ 20.19 emits in
+    // this scope even for a body arriving after the head (tested).
     tracked.run(next);
   };
   return Object.assign(middleware, { taskscope: core, close: () => core.close() });
@@ -51,17 +52,4 @@ function serveApi(core: Taskscope, req: ExpressRequest, res: ServerResponse, url
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
     res.end(answer.body);
   }, next);
-}
-
-/**
- * A body parser (`express.json()`, multer, Nest's) calls `next` from the request stream's `end`
- * event, which Node emits in the socket's async context, not the request's: the handler would
- * run outside the scope and its jobs go unrecorded. Emitting the request's events inside the
- * scope keeps it. (The same loss, in Fastify: https://github.com/fastify/fastify/issues/3570.)
- */
-function keepScopeThroughBodyParsing(req: IncomingMessage, tracked: TrackedRequest): void {
-  const emit = req.emit;
-  req.emit = function (this: IncomingMessage, ...args: Parameters<IncomingMessage['emit']>) {
-    return tracked.run(() => emit.apply(this, args));
-  } as IncomingMessage['emit'];
 }

@@ -29,16 +29,10 @@ const plugin: FastifyPluginAsync<TaskscopeOptions> = async (app, options) => {
     const tracked = core.track(request.method, request.url);
     if (!tracked) return done();
     (request as TrackedFastifyRequest)[TRACKED] = tracked;
+    // The rest of the lifecycle (body parsing, preHandler, the handler) continues from here, so
+    // it runs in the scope; on Node ≥ 20.19 that holds for a body arriving after the head too,
+    // which older Node lost (https://github.com/fastify/fastify/issues/3570; tested).
     tracked.run(done);
-  });
-  // Fastify runs preValidation, preHandler and the handler from the body stream's `end` event,
-  // outside the context onRequest began; entering the scope again here keeps the handler's
-  // enqueues recorded (https://github.com/fastify/fastify/issues/3570, as
-  // @fastify/request-context does).
-  app.addHook('preValidation', (request, _reply, done) => {
-    const tracked = (request as TrackedFastifyRequest)[TRACKED];
-    if (tracked) tracked.run(done);
-    else done();
   });
   // onSend runs for every reply, the error handler's and the 404 handler's included, before the
   // head is written with reply.statusCode: the record is stored first, and has that status.

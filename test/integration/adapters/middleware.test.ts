@@ -3,6 +3,7 @@
  * headers, the record, errors, late jobs, concurrency, the debug API's guards, production off.
  */
 import { FlowProducer, Queue, Worker } from 'bullmq';
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore, type RequestRecord, type TaskscopeOptions } from 'taskscope';
 import { httpError, type AdapterApp, type AdapterUnderTest, type Route } from '../../support/adapter-app.js';
@@ -14,7 +15,7 @@ import { freshQueueName, redisConnection } from '../../support/redis.js';
 
 const ADAPTERS: AdapterUnderTest[] = [koa, express5Adapter, express4Adapter, fastifyAdapter];
 
-describe.each(ADAPTERS)('taskscope/$name', (adapter) => {
+describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('taskscope/%s', (_name, adapter) => {
   let queue: Queue;
   const apps: AdapterApp[] = [];
 
@@ -164,6 +165,28 @@ describe.each(ADAPTERS)('taskscope/$name', (adapter) => {
       });
       expect(response.status).toBe(201);
       const record = await recordOf(app, response);
+      expect(record.tasks.map((t) => [t.name, t.data])).toEqual([['send-email', { to: 'a@b.c' }]]);
+    });
+
+    it('records the jobs of a request whose body arrives after its head (a slow upload)', async () => {
+      const app = await start(async ({ body }) => {
+        await queue.add('send-email', body);
+        return { status: 201, body: { ok: true } };
+      });
+      const json = JSON.stringify({ to: 'a@b.c' });
+      const response = await new Promise<{ id: string | undefined; status: number | undefined }>((resolve, reject) => {
+        const req = request(`${app.url}/orders`, {
+          method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) },
+        }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ id: res.headers['x-debug-id'] as string | undefined, status: res.statusCode }));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+        setTimeout(() => req.end(json), 50);
+      });
+      expect(response.status).toBe(201);
+      const { body: record } = await getJson<RequestRecord>(`${app.url}/__taskscope/requests/${response.id}`);
       expect(record.tasks.map((t) => [t.name, t.data])).toEqual([['send-email', { to: 'a@b.c' }]]);
     });
 
