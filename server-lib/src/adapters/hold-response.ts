@@ -39,8 +39,14 @@ export function holdResponseUntilFinished(res: ServerResponse, tracked: TrackedR
     }
     let drained = true;
     for (const [name, args] of held) {
-      const result = (originals[name] as (...a: unknown[]) => unknown).apply(res, args);
-      if (name === 'write') drained = result !== false;
+      try {
+        const result = (originals[name] as (...a: unknown[]) => unknown).apply(res, args);
+        if (name === 'write') drained = result !== false;
+      } catch (error) {
+        // A call the app made wrongly (a second writeHead) throws only now, outside its code:
+        // shown as a process warning rather than an unhandled rejection that would end the process.
+        process.emitWarning(error as Error);
+      }
     }
     held.length = 0;
     if (awaitsDrain && drained) res.emit('drain');

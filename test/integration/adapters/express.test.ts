@@ -126,6 +126,28 @@ describe.each([['Express 5', express], ['Express 4', express4 as typeof express]
     expect(await response.text()).toBe('ok');
   });
 
+  it('turns a wrong call the app made while the head was held (a second writeHead) into a process warning, not a crash', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await start((expressApp) => {
+        expressApp.get('/twice', (_req, res) => {
+          res.writeHead(200);
+          res.writeHead(500);
+          res.end('ok');
+        });
+      });
+      const response = await fetch(`${app!.url}/twice`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('ok');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => (w as NodeJS.ErrnoException).code)).toContain('ERR_HTTP_HEADERS_SENT');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('records the 404 of a file res.sendFile could not find, as Express sends it', async () => {
     await start((expressApp) => {
       expressApp.get('/download', (_req, res, next) => { res.sendFile('/nonexistent/taskscope-file.txt', next); });

@@ -274,14 +274,18 @@ describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('task
     });
 
     it('adds jobs enqueued after the response, in the request\'s async context, as late', async () => {
+      // The job is enqueued once the test has read the first record, however slow the machine.
+      let firstRead!: () => void;
+      const gate = new Promise<void>((resolve) => { firstRead = resolve; });
       let enqueued!: Promise<unknown>;
       const app = await start(() => {
-        enqueued = new Promise((resolve) => setTimeout(() => resolve(queue.add('fire-and-forget', { n: 1 })), 50));
+        enqueued = gate.then(() => queue.add('fire-and-forget', { n: 1 }));
         return { body: 'ok' };
       });
       const response = await fetch(`${app.url}/ping`);
       const first = await recordOf(app, response);
       expect(first.tasks).toHaveLength(0);
+      firstRead();
       await enqueued;
       await new Promise((resolve) => setTimeout(resolve, 20));
       const later = await recordOf(app, response);
