@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from 'koa';
-import { createTaskscope, type Taskscope, type TrackingHeaders } from '../core/create-taskscope.js';
+import { STATUS_CODES } from 'node:http';
+import { createTaskscope, type Taskscope, type TrackedRequest, type TrackingHeaders } from '../core/create-taskscope.js';
 import type { TaskscopeOptions } from '../core/options.js';
 import { DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HEADER } from '../protocol.js';
 
@@ -33,7 +34,7 @@ export function taskscope(options?: TaskscopeOptions): TaskscopeMiddleware {
     try {
       await tracked.run(next);
     } catch (error) {
-      keepHeadersThroughOnerror(ctx, await tracked.finish(errorStatus(error)));
+      keepHeadersThroughOnerror(ctx, await tracked.finish(onerrorStatus(ctx, error)), tracked);
       throw error;
     }
     setHeaders(ctx, await tracked.finish(ctx.status), true);
@@ -67,9 +68,10 @@ const OUR_HEADERS = new Set([DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HE
 /**
  * Koa's `ctx.onerror` removes every header before writing the error response. Failed requests
  * are the ones most worth debugging, so for this one response our headers are spared, without
- * touching the app's error object.
+ * touching the app's error object. Once it has answered, the record takes the status it sent,
+ * should this Koa decide otherwise than {@link onerrorStatus} (Koa 2 answers ENOENT with 404).
  */
-function keepHeadersThroughOnerror(ctx: Context, headers: TrackingHeaders): void {
+function keepHeadersThroughOnerror(ctx: Context, headers: TrackingHeaders, tracked: TrackedRequest): void {
   setHeaders(ctx, headers, false);
   const onerror = ctx.onerror;
   ctx.onerror = function (this: Context, error: Error) {
@@ -83,14 +85,22 @@ function keepHeadersThroughOnerror(ctx: Context, headers: TrackingHeaders): void
     } finally {
       delete (res as { removeHeader?: unknown }).removeHeader;
       if (res.removeHeader !== removeHeader) res.removeHeader = removeHeader;
+      tracked.setStatus(res.statusCode);
     }
   };
 }
 
-function errorStatus(error: unknown): number {
-  const candidate = (error as { status?: unknown; statusCode?: unknown } | null)?.status
-    ?? (error as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof candidate === 'number' && candidate >= 400 && candidate < 600) return candidate;
-  if ((error as { code?: unknown } | null)?.code === 'ENOENT') return 404;
-  return 500;
+/**
+ * The status Koa 3's `ctx.onerror` will send for `error`: its `status` (or `statusCode`) when
+ * that is a known HTTP status, else 500; a non-Error thrown becomes a plain 500; when the head
+ * is already out, the status already sent (issue 9, item 8: a 302 was recorded as 500, a 499
+ * as 499 and ENOENT as 404 while Koa sent 302, 500 and 500).
+ */
+function onerrorStatus(ctx: Context, error: unknown): number {
+  if (ctx.headerSent || !ctx.writable) return ctx.res.statusCode;
+  const isError = error instanceof Error || Object.prototype.toString.call(error) === '[object Error]';
+  if (!isError) return 500;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const candidate = status || statusCode;
+  return typeof candidate === 'number' && STATUS_CODES[candidate] ? candidate : 500;
 }

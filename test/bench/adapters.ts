@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { median, report } from './stats.js';
+
+const FRAMEWORKS = ['koa', 'express', 'fastify'] as const;
+type Framework = (typeof FRAMEWORKS)[number];
+
+const ROUNDS = 5;
+const DURATION_MS = 2_000;
+const CONNECTIONS = 16;
+const TARGET = 0.95;
+const SERVER = fileURLToPath(new URL('./adapters-server.ts', import.meta.url));
+
+/**
+ * Requests per second with Taskscope and bare, for each adapter side by side: the same route on
+ * Koa, Express and Fastify, each app in a fresh process per measurement (AsyncLocalStorage costs
+ * the whole process), the load from this process. Each round measures bare and tracked back to
+ * back (alternating which goes first); the figure is the median of the rounds' ratios.
+ * Target per adapter: ≥ 95 % of bare. Returns whether every adapter met it.
+ *
+ * @example
+ * ```ts
+ * results.push(await benchAdapters(connection));
+ * // requests/s, koa        bare 5123  with taskscope 4987  ratio 0.973  ✓
+ * ```
+ */
+export async function benchAdapters(connection: { host: string; port: number }): Promise<boolean> {
+  let allMet = true;
+  for (const framework of FRAMEWORKS) {
+    await measure(framework, 'bare', connection); // warm-up: disk caches, Redis
+    const bare: number[] = [];
+    const tracked: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const first = round % 2 === 0 ? 'bare' : 'tracked';
+      const a = await measure(framework, first, connection);
+      const b = await measure(framework, first === 'bare' ? 'tracked' : 'bare', connection);
+      const [bareRps, trackedRps] = first === 'bare' ? [a, b] : [b, a];
+      bare.push(bareRps);
+      tracked.push(trackedRps);
+      ratios.push(trackedRps / bareRps);
+    }
+    const ratio = median(ratios);
+    const met = ratio >= TARGET;
+    allMet &&= met;
+    report(
+      `requests/s, ${framework}`,
+      `bare ${median(bare).toFixed(0)}  with taskscope ${median(tracked).toFixed(0)}  ratio ${ratio.toFixed(3)} (median of ${ROUNDS} rounds; target ≥ ${TARGET})`,
+      met,
+    );
+  }
+  return allMet;
+}
+
+async function measure(framework: Framework, mode: 'bare' | 'tracked', connection: { host: string; port: number }): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', SERVER, framework, mode, connection.host, String(connection.port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await portOf(child);
+    const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+    const get = (id: number) => new Promise<void>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: `/orders?id=${id}`, agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject).end();
+    });
+    const run = async (ms: number) => {
+      let done = 0;
+      const end = performance.now() + ms;
+      await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() < end) await get(done++);
+      }));
+      return done;
+    };
+    await run(500); // warm-up: JIT, connections
+    const done = await run(DURATION_MS);
+    agent.destroy();
+    return done / (DURATION_MS / 1000);
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  }
+}
+
+function portOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const port = /port=(\d+)/.exec(output)?.[1];
+      if (port) resolve(Number(port));
+    });
+    child.once('exit', (code) => reject(new Error(`adapter bench app exited with ${code}: ${output}`)));
+  });
+}
