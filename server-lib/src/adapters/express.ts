@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createTaskscope, type Taskscope } from '../core/create-taskscope.js';
 import type { TaskscopeOptions } from '../core/options.js';
 import { holdResponseUntilFinished } from './hold-response.js';
-import { apiRequest, pathOf } from './shared.js';
+import { apiRequest, CORS_HEADERS, pathOf } from './shared.js';
 
 /** The request as Express (4 or 5) hands it over; only Node's own fields are needed. */
 type ExpressRequest = IncomingMessage & { originalUrl?: string };
@@ -49,6 +49,7 @@ export function taskscope(options?: TaskscopeOptions): TaskscopeMiddleware {
 function serveApi(core: Taskscope, req: ExpressRequest, res: ServerResponse, url: string, next: NextFunction): void {
   core.api!.handle(apiRequest(req.method ?? 'GET', url, req.headers, req.socket.remoteAddress)).then((answer) => {
     res.statusCode = answer.status;
+    for (const name of CORS_HEADERS) res.removeHeader(name);
     for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
     res.end(answer.body);
   }, next);

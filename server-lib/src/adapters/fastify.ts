@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest,
 import fp from 'fastify-plugin';
 import { createTaskscope, type Taskscope, type TrackedRequest } from '../core/create-taskscope.js';
 import type { TaskscopeOptions } from '../core/options.js';
-import { apiRequest, pathOf, setTrackingHeaders } from './shared.js';
+import { apiRequest, CORS_HEADERS, pathOf, setTrackingHeaders } from './shared.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,6 +51,7 @@ const plugin: FastifyPluginAsync<TaskscopeOptions> = async (app, options) => {
 function serveApi(app: FastifyInstance, core: Taskscope): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
     const answer = await core.api!.handle(apiRequest(request.method, request.url, request.headers, request.raw.socket.remoteAddress));
+    for (const name of CORS_HEADERS) reply.removeHeader(name);
     reply.code(answer.status).headers(answer.headers);
     return answer.body;
   };

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { createTaskscope, type Taskscope, type TrackedRequest, type TrackingHeaders } from '../core/create-taskscope.js';
 import type { TaskscopeOptions } from '../core/options.js';
 import { DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HEADER } from '../protocol.js';
+import { CORS_HEADERS } from './shared.js';
 
 /** The Koa middleware, with a handle on the core and a way to release its resources. */
 export interface TaskscopeMiddleware extends Middleware {
@@ -51,6 +52,7 @@ async function serveApi(core: Taskscope, ctx: Context): Promise<void> {
     remoteAddress: ctx.req.socket.remoteAddress,
   });
   ctx.status = answer.status;
+  for (const name of CORS_HEADERS) ctx.remove(name);
   ctx.set(answer.headers);
   ctx.body = answer.body;
 }

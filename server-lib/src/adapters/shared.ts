@@ -43,3 +43,13 @@ export function apiRequest(method: string, url: string, headers: IncomingHttpHea
     remoteAddress,
   };
 }
+
+/**
+ * CORS headers an app's middleware may have set before Taskscope answered. The debug API never
+ * wants them (the panel needs none, and the app's own page is same-origin), and an
+ * Origin-reflecting CORS middleware in front must not open it to other websites: they go.
+ */
+export const CORS_HEADERS: readonly string[] = [
+  'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers',
+  'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-private-network',
+];

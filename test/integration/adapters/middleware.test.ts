@@ -190,25 +190,45 @@ describe.each(ADAPTERS.map((adapter) => [adapter.name, adapter] as const))('task
       expect(record.tasks.map((t) => [t.name, t.data])).toEqual([['send-email', { to: 'a@b.c' }]]);
     });
 
-    it('stores the record before the response is sent, even with a slow store', async () => {
-      const saved = new Set<string>();
+    const delayedStore = (ms: number, saved: Set<string>) => {
       const memory = new MemoryStore();
-      const slowStore = {
+      return {
         async save(record: RequestRecord, hint?: { bytes?: number }) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await new Promise((resolve) => setTimeout(resolve, ms));
           await memory.save(record, hint);
           saved.add(record.id);
         },
         get: (id: string) => memory.get(id),
         list: (limit?: number) => memory.list(limit),
       };
+    };
+
+    it('stores the record before the response is sent when the store answers within milliseconds', async () => {
+      const saved = new Set<string>();
       const app = await start(async () => {
         await queue.add('send-email', {});
         return { body: 'ok' };
-      }, { store: slowStore });
+      }, { store: delayedStore(0, saved) });
       const response = await fetch(`${app.url}/orders`);
       expect(saved.has(response.headers.get('x-debug-id')!)).toBe(true);
       expect(await response.text()).toBe('ok');
+    });
+
+    it('does not hold the response for a slow store, and serves the record from this process meanwhile', async () => {
+      const saved = new Set<string>();
+      const app = await start(async () => {
+        await queue.add('send-email', {});
+        return { body: 'ok' };
+      }, { store: delayedStore(300, saved) });
+      const response = await fetch(`${app.url}/orders`);
+      const id = response.headers.get('x-debug-id')!;
+      expect(saved.has(id)).toBe(false);
+      expect(await response.text()).toBe('ok');
+      const { status, body } = await getJson(`${app.url}/__taskscope/requests/${id}`);
+      expect(status).toBe(200);
+      expect(body.tasks).toEqual([expect.objectContaining({ name: 'send-email' })]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(saved.has(id)).toBe(true);
     });
 
     it('records flows node by node and job schedulers with their first run\'s delay', async () => {
