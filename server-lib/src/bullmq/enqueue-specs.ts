@@ -4,7 +4,7 @@
  * every bullmq version whose classes have these fields (5.40+ and 6.x).
  */
 import type { EnqueueSpec, EnqueuedJob } from '../core/scope.js';
-import { rememberSource } from './source-registry.js';
+import { rememberQueue, rememberSource } from './source-registry.js';
 
 type Options = Record<string, unknown>;
 
@@ -69,7 +69,7 @@ export function displayName(name: unknown): string {
 // from them (Job#asJSON) are what the record shows, with the queue's defaults BullMQ applied.
 function queueSpec(queue: QueueLike, via: EnqueueSpec['via'], name: unknown, data: unknown, opts: unknown): EnqueueSpec {
   const prefix = queue.opts?.prefix ?? DEFAULT_PREFIX;
-  rememberSource(prefix, queue.name, queue);
+  rememberQueue(prefix, queue.name, queue);
   return { via, queue: displayName(queue.name), prefix, name: displayName(name), data, opts, source: queue };
 }
 

@@ -13,6 +13,8 @@ interface Registry {
 }
 
 const MIN_SWEEP_SIZE = 64;
+// Queues already remembered: a Queue enqueues into one queue only, so once per object is enough.
+const remembered = new WeakSet<object>();
 
 // Shared through globalThis so a status reader in one copy of taskscope finds queues seen by
 // the instrumentation of another copy (a bundled and a linked one). WeakRefs, because the
@@ -47,22 +49,40 @@ function sweep(): void {
 }
 
 /**
- * Records `source` as the way to reach `prefix:queue`, unless a live one is already known.
- * Runs on every tracked enqueue, so it is a map read in the common case.
+ * Records `source` as the way to reach `prefix:queue`, unless another live one is already known;
+ * true when `source` is the one registered.
  *
  * @example
  * ```ts
  * rememberSource('bull', 'emails', queue);
  * ```
  */
-export function rememberSource(prefix: string, queue: string, source: object): void {
+export function rememberSource(prefix: string, queue: string, source: object): boolean {
   const key = `${prefix}:${queue}`;
   const { sources } = registry;
   const known = sources.get(key)?.deref();
-  if (known === source || (known !== undefined && isLiveSource(known))) return;
+  if (known === source) return true;
+  if (known !== undefined && isLiveSource(known)) return false;
   sources.set(key, new WeakRef(source));
   registry.collected.register(source, key);
   if (sources.size >= Math.max(MIN_SWEEP_SIZE, registry.swept * 2)) sweep();
+  return true;
+}
+
+/**
+ * {@link rememberSource} for a Queue, which only ever enqueues into its own queue: after the
+ * first time, one WeakSet lookup per enqueue (an app adds to the same few queues all day).
+ *
+ * @example
+ * ```ts
+ * rememberQueue('bull', queue.name, queue);
+ * ```
+ */
+export function rememberQueue(prefix: string, name: string, queue: object): void {
+  if (remembered.has(queue)) return;
+  // A second Queue object for a queue already known is checked again next time, so it takes
+  // over once the first one is closed.
+  if (rememberSource(prefix, name, queue)) remembered.add(queue);
 }
 
 /**

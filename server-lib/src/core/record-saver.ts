@@ -22,8 +22,11 @@ interface Unsaved {
 
 /** Saves records without letting a slow or dead store hold the app's responses. */
 export interface RecordSaver {
-  /** Saves `record`; waits for a shared store at most {@link STORE_WAIT_MS}. Never rejects. */
-  save(record: RequestRecord, meta: SaveMeta): Promise<void>;
+  /**
+   * Saves `record`: at once in a `MemoryStore` (then `undefined`), else a promise that waits for
+   * the store at most {@link STORE_WAIT_MS}. Never throws or rejects.
+   */
+  save(record: RequestRecord, meta: SaveMeta): Promise<void> | undefined;
   /** A record of this process whose save is in flight or failed, if any. */
   unsaved(id: string): RequestRecord | undefined;
   /** Records that could not be saved (and were not saved since). */
@@ -49,6 +52,7 @@ export function createRecordSaver(store: Store, log: TaskscopeLog): RecordSaver 
   let pendingBytes = 0;
   let lost = 0;
   let lastReport = 0;
+  const memory = store instanceof MemoryStore ? store : undefined;
 
   function forget(id: string): void {
     const entry = pending.get(id);
@@ -95,16 +99,20 @@ export function createRecordSaver(store: Store, log: TaskscopeLog): RecordSaver 
   }
 
   return {
-    async save(record, meta) {
+    save(record, meta) {
+      if (memory !== undefined) {
+        try {
+          memory.put(record, meta);
+        } catch (error) {
+          log.warnOnce('save', 'could not store a request record', error);
+        }
+        return undefined;
+      }
       let saving: Promise<void>;
       try {
         saving = store.save(record, meta);
       } catch (error) {
         saving = Promise.reject(error);
-      }
-      if (store instanceof MemoryStore) {
-        await saving.catch((error: unknown) => log.warnOnce('save', 'could not store a request record', error));
-        return;
       }
       const entry = remember(record, meta.bytes ?? 0);
       entry.inFlight += 1;
@@ -122,7 +130,7 @@ export function createRecordSaver(store: Store, log: TaskscopeLog): RecordSaver 
           failed(entry, error);
         },
       );
-      await waitAtMost(done, STORE_WAIT_MS);
+      return waitAtMost(done, STORE_WAIT_MS);
     },
     unsaved: (id) => pending.get(id)?.record,
     lost: () => lost,

@@ -78,19 +78,25 @@ export class RequestRecording implements TrackedRequest {
    * Sets the response status and duration, stores the record (a bounded wait, see
    * `runtime.saveRecord`) and returns the headers to send.
    */
-  async finish(status: number): Promise<TrackingHeaders> {
-    const now = performance.now();
-    this.record.request.status = status;
-    this.record.request.durationMs = round(now - this.startPerf);
-    this.phase = 'finished';
-    // A deadline checked when a late job comes (and by one shared sweep), not a timer per request.
-    const grace = this.runtime.options.limits.lateGraceMs;
-    this.lateUntilPerf = now + grace;
-    this.record.lateUntil = Date.now() + grace;
-    this.runtime.lateWindows.add(this.scope, this.lateUntilPerf);
-    this.record.revision += 1;
-    await this.save();
-    return trackingHeaders(this.runtime.options.prefix, this.record);
+  finish(status: number): Promise<TrackingHeaders> {
+    let saving: Promise<void> | undefined;
+    try {
+      const now = performance.now();
+      this.record.request.status = status;
+      this.record.request.durationMs = round(now - this.startPerf);
+      this.phase = 'finished';
+      // A deadline checked when a late job comes (and by one shared sweep), not a timer per request.
+      const grace = this.runtime.options.limits.lateGraceMs;
+      this.lateUntilPerf = now + grace;
+      this.record.lateUntil = Date.now() + grace;
+      this.runtime.lateWindows.add(this.scope, this.lateUntilPerf);
+      this.record.revision += 1;
+      saving = this.save();
+    } catch (error) {
+      this.runtime.log.warnOnce('finish', 'could not finish a request record', error);
+    }
+    const headers = trackingHeaders(this.runtime.options.prefix, this.record);
+    return saving === undefined ? Promise.resolve(headers) : saving.then(() => headers);
   }
 
   setStatus(status: number): void {
@@ -122,7 +128,7 @@ export class RequestRecording implements TrackedRequest {
     const { runtime, record } = this;
     const late = this.phase === 'finished';
     // Formatted at once: nothing of the captured trace (frames hold closures and receivers) outlives the call.
-    const formatted = runtime.options.captureStacks ? runtime.formatCallSite(runtime.captureCallSite(caller)) : undefined;
+    const formatted = runtime.options.captureStacks ? runtime.callerStack(caller ?? RequestRecording.prototype.begin) : undefined;
     const enqueuedAt = Date.now();
     const offsetMs = round(performance.now() - this.startPerf);
     const callSeq = this.seq + 1;
@@ -158,11 +164,16 @@ export class RequestRecording implements TrackedRequest {
     this.saveQueued = true;
     setImmediate(() => {
       this.saveQueued = false;
-      void this.save();
+      try {
+        void this.save();
+      } catch (error) {
+        this.runtime.log.warnOnce('save', 'could not store a request record', error);
+      }
     });
   }
 
-  private async save(): Promise<void> {
+  /** Saves the record: `undefined` once done (the MemoryStore), else a promise that never rejects. */
+  private save(): Promise<void> | undefined {
     const { runtime, record } = this;
     if (record.tasks.length >= runtime.options.nPlusOneThreshold) {
       record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
@@ -181,8 +192,8 @@ export class RequestRecording implements TrackedRequest {
     const changed = first ? undefined : this.changed;
     this.changed = [];
     this.saves += 1;
-    await runtime.saveRecord(record, { bytes, changedTasks: changed });
     if (compactLater) this.queueSave();
+    return runtime.saveRecord(record, { bytes, changedTasks: changed });
   }
 }
 

@@ -1,9 +1,8 @@
-import type { StackFrame } from '../protocol.js';
 import { createLog, type TaskscopeLog } from './log.js';
 import type { ResolvedOptions } from './options.js';
 import { createRedactor, type KeyRedactor } from './redact.js';
 import { createSerializer, type SnapshotResult } from './serialize.js';
-import { captureCallSite, formatCallSite, type CallSite, type FormattedStack } from './stack.js';
+import { captureStack, type FormattedStack } from './stack.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { SaveMeta, Store } from '../store/store.js';
 import type { RequestRecord } from '../protocol.js';
@@ -20,13 +19,12 @@ export interface TaskscopeRuntime {
   serialize(value: unknown): SnapshotResult;
   /** The `redact` rules as a test of one key (for query parameters of recorded URLs). */
   isSecretKey: KeyRedactor;
-  /** Captures the stack below `caller` (the instrumentation's wrapper), or below the recorder. */
-  captureCallSite(caller?: Function): CallSite;
-  formatCallSite(site: CallSite): FormattedStack;
+  /** The application frames below `caller` (the instrumentation's wrapper), formatted at once and shared. */
+  callerStack(caller: Function): FormattedStack;
   /** Closes requests' late windows (one shared timer). */
   readonly lateWindows: LateWindows;
   /** Saves a record without letting a slow or dead store hold the response (see record-saver.ts). */
-  saveRecord(record: RequestRecord, meta: SaveMeta): Promise<void>;
+  saveRecord(record: RequestRecord, meta: SaveMeta): Promise<void> | undefined;
   /** A record by id: this process's unsaved ones first, then the store's. */
   readRecord(id: string): Promise<RequestRecord | undefined>;
   /** Records that could not be saved since start. */
@@ -35,8 +33,6 @@ export interface TaskscopeRuntime {
   unsavedRecords(): RequestRecord[];
 }
 
-// Frames of a loop that enqueues 1,000 jobs are the same 1,000 times: share one copy.
-const MAX_INTERNED_STACKS = 5_000;
 
 /**
  * Builds the shared runtime from resolved options.
@@ -51,7 +47,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
   const serialize = createSerializer({ limits: options.limits, redact: options.redact });
   const store = options.store ?? new MemoryStore();
   const maxFrames = options.limits.maxStackFrames;
-  const interned = new Map<string, FormattedStack>();
+  const stackOptions = { maxFrames, cwd: options.root };
   const saver = createRecordSaver(store, log);
 
   return {
@@ -67,8 +63,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
         return { value: { $taskscope: 'unreadable', reason: 'serializer failed' }, truncated: true, bytes: 0 };
       }
     },
-    // Without a caller to skip to, four frames are our own (runtime, recording, wrapper).
-    captureCallSite: (caller) => (caller ? captureCallSite(maxFrames, caller) : captureCallSite(maxFrames + 4)),
+    callerStack: (caller) => captureStack(caller, stackOptions),
     lateWindows: createLateWindows(),
     saveRecord: (record, meta) => saver.save(record, meta),
     async readRecord(id) {
@@ -76,18 +71,5 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     },
     lostRecords: () => saver.lost(),
     unsavedRecords: () => saver.unsavedRecords(),
-    formatCallSite(site) {
-      const formatted = formatCallSite(site, { cwd: options.root, maxFrames });
-      const key = formatted.stack.map(frameKey).join('|');
-      const known = interned.get(key);
-      if (known) return known;
-      if (interned.size >= MAX_INTERNED_STACKS) interned.clear();
-      interned.set(key, formatted);
-      return formatted;
-    },
   };
-}
-
-function frameKey(frame: StackFrame): string {
-  return `${frame.file}:${frame.line}:${frame.column}:${frame.function ?? ''}`;
 }

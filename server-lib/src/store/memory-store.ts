@@ -76,6 +76,14 @@ export class MemoryStore implements Store {
   }
 
   async save(record: RequestRecord, meta?: { bytes?: number }): Promise<void> {
+    this.put(record, meta);
+  }
+
+  /**
+   * {@link save}, done before it returns: what the core calls on the response path, where even
+   * one promise per request shows.
+   */
+  put(record: RequestRecord, meta?: { bytes?: number }): void {
     if (typeof record !== 'object' || record === null || typeof record.id !== 'string') invalid('record', 'a RequestRecord', record);
     const now = this.now();
     this.remove(record.id);
