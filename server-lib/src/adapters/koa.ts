@@ -57,12 +57,15 @@ async function serveApi(core: Taskscope, ctx: Context): Promise<void> {
   ctx.body = answer.body;
 }
 
+// Node's own setHeader: what ctx.set ends in, without its argument juggling (it runs per request).
 function setHeaders(ctx: Context, headers: TrackingHeaders, appendTiming: boolean): void {
-  ctx.set(DEBUG_ID_HEADER, headers[DEBUG_ID_HEADER]);
-  ctx.set(DEBUG_URL_HEADER, headers[DEBUG_URL_HEADER]);
-  const existing = appendTiming ? ctx.response.get(SERVER_TIMING_HEADER) : '';
-  const appTiming = Array.isArray(existing) ? existing.join(', ') : String(existing ?? '');
-  ctx.set(SERVER_TIMING_HEADER, appTiming ? `${appTiming}, ${headers.serverTiming}` : headers.serverTiming);
+  const res = ctx.res;
+  if (res.headersSent) return;
+  res.setHeader(DEBUG_ID_HEADER, headers[DEBUG_ID_HEADER]);
+  res.setHeader(DEBUG_URL_HEADER, headers[DEBUG_URL_HEADER]);
+  const existing = appendTiming ? res.getHeader(SERVER_TIMING_HEADER) : undefined;
+  const appTiming = Array.isArray(existing) ? existing.join(', ') : existing === undefined ? '' : String(existing);
+  res.setHeader(SERVER_TIMING_HEADER, appTiming ? `${appTiming}, ${headers.serverTiming}` : headers.serverTiming);
 }
 
 const OUR_HEADERS = new Set([DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HEADER].map((h) => h.toLowerCase()));
