@@ -27,8 +27,11 @@ export class PendingBatch implements PendingEnqueue {
   private recording: RequestRecording | undefined;
   private specs: EnqueueSpec[] | undefined;
 
-  constructor(recording: RequestRecording | undefined, private readonly batch: TaskEntry[], specs: EnqueueSpec[]) {
+  private batch: TaskEntry[];
+
+  constructor(recording: RequestRecording | undefined, batch: TaskEntry[], specs: EnqueueSpec[]) {
     this.recording = recording;
+    this.batch = batch;
     this.specs = specs;
   }
 
@@ -69,6 +72,7 @@ export class PendingBatch implements PendingEnqueue {
       // A leaked async context (a connection opened inside the call) may hold this object: only it.
       this.recording = undefined;
       this.specs = undefined;
+      this.batch = [];
     }
   }
 
