@@ -31,6 +31,7 @@ export class WsConnectionRecording {
   private closeSide: WsCloseSide | undefined;
   private readonly openedPerf = performance.now();
   private readonly decodeFrames: boolean;
+  private readonly countedTasks = new WeakMap<WsMessage, number>();
   /** Rough bytes this record holds, for the memory bound. */
   bytes = 800;
 
@@ -118,13 +119,15 @@ export class WsConnectionRecording {
 
   /** A received message's jobs were (re)recorded: keep its record and the settle time. */
   jobsRecorded(message: WsMessage, jobs: RequestRecord): void {
-    const before = message.record?.summary.total ?? 0;
+    // The same record object comes back with every save of it, grown: count only what is new.
+    const counted = this.countedTasks.get(message) ?? 0;
     message.record = jobs;
-    this.record.taskCount += jobs.summary.total - before;
+    this.record.taskCount += jobs.summary.total - counted;
+    this.bytes += 400 * Math.max(0, jobs.tasks.length - counted);
+    this.countedTasks.set(message, jobs.summary.total);
     let settledAt = 0;
     for (const task of jobs.tasks) settledAt = Math.max(settledAt, task.enqueuedAt + task.enqueueMs);
     if (settledAt > 0) message.settledMs = round(Math.max(0, settledAt - message.at));
-    this.bytes += 400 * (jobs.tasks.length - (before > 0 ? Math.min(before, jobs.tasks.length) : 0));
     this.changed();
   }
 
