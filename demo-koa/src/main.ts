@@ -11,6 +11,7 @@ import { closeShopQueues, createShopQueues, QUEUE_NAMES } from './queues.js';
 import { queueSettings, redactPassword } from './redis-connection.js';
 import { onShutdownSignal } from './shutdown.js';
 import { startWorkers } from './workers.js';
+import { attachOrderDesk } from './ws/order-desk.js';
 
 const config = readConfig();
 
@@ -32,9 +33,13 @@ const stopWorkers = config.workers ? startWorkers(settings) : undefined;
 const { app, debug } = createShopApp(queues);
 
 const server = app.listen(config.port);
+// The live order desk: a plain ws server on /desk, recorded by Taskscope with no code (issue 12).
+const desk = attachOrderDesk(server, queues);
 
 /** Closes in dependency order: no new requests, then workers, queues, Taskscope, and Redis last. */
 async function stopAll(): Promise<void> {
+  desk.clients.forEach((client) => client.terminate());
+  desk.close();
   if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   await stopWorkers?.();
   await closeShopQueues(queues);
