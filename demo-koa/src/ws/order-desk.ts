@@ -34,6 +34,8 @@ export function attachOrderDesk(server: Server, queues: ShopQueues): WebSocketSe
       else done(false, 401, 'Unauthorized: bad desk token');
     },
   });
+  // The HTTP server's errors are re-emitted here; main.ts handles them on the server itself.
+  wss.on('error', (error) => console.error(`order desk: ${error.message}`));
   wss.on('connection', (socket) => {
     let idle = setTimeout(() => socket.close(4000, 'idle: no command for a while'), IDLE_MS);
     socket.on('message', async (data, isBinary) => {

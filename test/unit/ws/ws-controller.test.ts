@@ -11,9 +11,9 @@ const OTHER = '22222222-2222-4222-8222-222222222222';
 function plainState(): WsViewState {
   const state = {
     active: true, endpoint: null, connections: [], limits: null, droppedConnections: 0, pageIds: new Set<string>(),
-    selectedId: null, connection: null, selectedSeq: null, statuses: new Map(), selectedTaskSeq: null, problem: null, now: 0, live: false,
+    selectedId: null, connection: null as WsConnectionRecord | null, selectedSeq: null as number | null, statuses: new Map(), selectedTaskSeq: null, problem: null, now: 0, live: false,
     get message() {
-      return this.connection?.messages.find((m: { seq: number }) => m.seq === this.selectedSeq) ?? null;
+      return state.connection?.messages.find((m) => m.seq === state.selectedSeq) ?? null;
     },
   };
   return state as unknown as WsViewState;
