@@ -89,7 +89,8 @@ export class WsConnectionRecording {
     const payload = previewPayload(data, binary, options.maxTextBytes, options.maxBinaryPreviewBytes);
     record.lastSeq += 1;
     const message: WsMessage = {
-      seq: record.lastSeq, direction, opcode, at: Date.now(), ...payload, closeCode,
+      seq: record.lastSeq, direction, opcode, at: Date.now(), size: payload.size, preview: payload.preview,
+      encoding: payload.encoding, truncated: payload.truncated, closeCode,
       decoded: this.decodeFrames && opcode === 'text' && !payload.truncated && payload.preview !== null
         ? decodeSocketIoFrame(payload.preview) ?? null : null,
       handlerMs: null, settledMs: null, record: null,

@@ -12,6 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { createLog } from '../core/log.js';
 import { runInRequestScope } from '../core/scope.js';
 import type { WsConnectionRecording } from './connection-recording.js';
+import type { MessageScope } from './message-scope.js';
+import type { WsMessage } from '../protocol-ws.js';
 import { addDebugHeaders, watchRefusal, type PendingHandshake } from './handshake.js';
 import { patchPrototypeOnce, type AnyFunction, type Wrap } from './patch.js';
 import type { WsTracker } from './tracker.js';
@@ -123,25 +125,26 @@ const emit: Wrap = (original, state) => function (this: unknown, ...args: unknow
 /** A received message: recorded, then its listeners run in the message's own Taskscope scope. */
 function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unknown[]): unknown {
   const [, data, isBinary] = args;
-  let run: (() => unknown) | undefined;
-  let done = (_ms: number) => {};
-  quietly(() => {
+  let message: WsMessage | undefined;
+  let scope: MessageScope | undefined;
+  try {
     const binary = typeof isBinary === 'boolean' ? isBinary : typeof data !== 'string';
-    const message = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
-    const scope = link.tracker.messageScope(link.connection, message);
-    run = () => runInRequestScope(scope, () => original.apply(ws, args));
-    done = (ms) => {
-      scope.listenersReturned();
-      link.connection.handled(message, ms);
-    };
-  });
-  if (!run) return original.apply(ws, args);
+    message = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
+    scope = link.tracker.messageScope(link.connection, message);
+  } catch (error) {
+    log.warnOnce('ws-record', 'could not record a WebSocket event', error);
+  }
+  if (!scope || !message) return original.apply(ws, args);
   const started = performance.now();
   try {
-    return run();
+    return runInRequestScope(scope, () => original.apply(ws, args));
   } finally {
     const elapsed = performance.now() - started;
-    quietly(() => done(elapsed));
+    try {
+      link.connection.handled(message, elapsed);
+    } catch {
+      // Only the handler time is lost.
+    }
   }
 }
 
@@ -152,12 +155,14 @@ function linked(ws: unknown, state: { active: boolean }): Link | undefined {
 const send: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
   const link = linked(this, state);
   if (link && (this as WsInternals).readyState === OPEN) {
-    quietly(() => {
+    try {
       const [data, options] = args;
       const given = typeof options === 'object' && options !== null ? (options as { binary?: unknown }).binary : undefined;
       const binary = typeof given === 'boolean' ? given : typeof data !== 'string' && typeof data !== 'number';
       link.connection.message('out', binary ? 'binary' : 'text', data, binary);
-    });
+    } catch (error) {
+      log.warnOnce('ws-record', 'could not record a WebSocket event', error);
+    }
   }
   return original.apply(this, args);
 };

@@ -1,8 +1,10 @@
-import type { RequestRecord } from '../protocol.js';
+import type { WsMessage } from '../protocol-ws.js';
+import type { WsConnectionRecording } from './connection-recording.js';
 import { RequestRecording } from '../core/request-recording.js';
 import type { EnqueueRecorder, EnqueueSpec, PendingEnqueue } from '../core/scope.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import type { Store } from '../store/store.js';
+import type { TurnClock } from './turn-clock.js';
 
 const NOOP_PENDING: PendingEnqueue = { settle() {} };
 
@@ -10,32 +12,37 @@ const NOOP_PENDING: PendingEnqueue = { settle() {} };
  * The Taskscope scope of one received message. Its jobs are recorded by the core's own
  * {@link RequestRecording} (call sites, N+1, duplicates exactly as for a request), made only
  * when the first job is enqueued, so a message that enqueues nothing costs one small object.
- * The recording is "finished" when the listeners return: jobs enqueued later, still in the
- * message's async context, are its `late` tasks, for `limits.lateGraceMs`.
+ * The recording is "finished" when the turn of the event loop that delivered the message is
+ * over: jobs enqueued later (after an `await`), still in the message's async context, are its
+ * `late` tasks, for `limits.lateGraceMs`.
  *
  * @example
  * ```ts
- * const scope = new MessageScope(runtime, '/live', (record) => connection.jobsRecorded(message, record));
+ * const scope = new MessageScope(runtime, clock, connection, message);
  * runInRequestScope(scope, () => emit('message', data));
- * scope.listenersReturned();
  * ```
  */
 export class MessageScope implements EnqueueRecorder {
   private recording: RequestRecording | undefined;
-  private returned = false;
+  private readonly turn: number;
 
   constructor(
     private readonly runtime: TaskscopeRuntime,
-    private readonly url: string,
-    private readonly onRecord: (record: RequestRecord) => void,
-  ) {}
+    private readonly clock: TurnClock,
+    private readonly connection: WsConnectionRecording,
+    private readonly message: WsMessage,
+  ) {
+    this.turn = clock.current();
+  }
 
   begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
     try {
       if (!this.recording) {
-        this.recording = new RequestRecording(this.sinkRuntime(), 'WS', this.url);
-        this.onRecord(this.recording.record);
-        if (this.returned) void this.recording.finish(0);
+        const recording = new RequestRecording(this.sinkRuntime(), 'WS', this.connection.record.url);
+        this.recording = recording;
+        this.connection.jobsRecorded(this.message, recording.record);
+        if (this.clock.current() !== this.turn) void recording.finish(0);
+        else this.clock.atEnd(() => void recording.finish(0));
       }
     } catch (error) {
       this.runtime.log.warnOnce('ws-scope', 'could not record a WebSocket message\'s jobs', error);
@@ -44,18 +51,12 @@ export class MessageScope implements EnqueueRecorder {
     return this.recording.begin(specs, caller);
   }
 
-  /** The message's listeners returned: what they enqueue from now on is late. */
-  listenersReturned(): void {
-    this.returned = true;
-    if (this.recording) void this.recording.finish(0);
-  }
-
   /** The runtime of the request recording, whose "store" hands each save to the connection. */
   private sinkRuntime(): TaskscopeRuntime {
-    const onRecord = this.onRecord;
+    const { connection, message } = this;
     const sink: Store = {
       async save(record) {
-        onRecord(record);
+        connection.jobsRecorded(message, record);
       },
       get: async () => undefined,
       list: async () => [],

@@ -32,6 +32,10 @@ export function previewPayload(data: unknown, binary: boolean, maxText: number, 
     if (size <= maxText) return { size, preview: data, encoding: 'text', truncated: false };
     return { size, preview: cutText(Buffer.from(data.slice(0, maxText)), maxText), encoding: 'text', truncated: true };
   }
+  // The common case first: ws hands listeners a Buffer.
+  if (!binary && Buffer.isBuffer(data) && data.byteLength <= maxText) {
+    return { size: data.byteLength, preview: data.toString('utf8'), encoding: 'text', truncated: false };
+  }
   const bytes = payloadBytes(data) ?? (typeof data === 'number' ? Buffer.from(String(data)) : undefined);
   if (bytes === undefined) return { size: 0, preview: null, encoding: null, truncated: false };
   if (binary) return hexPreview(bytes, bytes.byteLength, maxHex);

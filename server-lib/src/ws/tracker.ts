@@ -7,6 +7,7 @@ import { WsConnectionRecording } from './connection-recording.js';
 import { MessageScope } from './message-scope.js';
 import type { ResolvedWsOptions } from './options.js';
 import { RedisWsStore } from './redis-ws-store.js';
+import { TurnClock } from './turn-clock.js';
 import type { WsMessage } from '../protocol-ws.js';
 
 const MAX_HEADERS = 50;
@@ -32,6 +33,7 @@ export class WsTracker {
   private readonly dirty = new Set<WsConnectionRecording>();
   private timer: NodeJS.Timeout | undefined;
   private lastSave: Promise<void> = Promise.resolve();
+  private readonly clock = new TurnClock();
   droppedConnections = 0;
 
   constructor(readonly runtime: TaskscopeRuntime, readonly options: ResolvedWsOptions) {
@@ -59,7 +61,7 @@ export class WsTracker {
 
   /** The scope a received message's listeners run in. */
   messageScope(connection: WsConnectionRecording, message: WsMessage): MessageScope {
-    return new MessageScope(this.runtime, connection.record.url, (record) => connection.jobsRecorded(message, record));
+    return new MessageScope(this.runtime, this.clock, connection, message);
   }
 
   async list(limit: number): Promise<WsConnectionItem[]> {
