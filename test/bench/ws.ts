@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createTaskscope, type Taskscope } from 'taskscope';
