@@ -64,7 +64,8 @@ export interface WsMessage {
   settledMs: number | null;
   /**
    * Received messages whose listeners enqueued jobs: those jobs, recorded like a request's
-   * (`request.method` is `WS`; a task is `late` when enqueued after the listeners returned). Else `null`.
+   * (`request.method` is `WS`; a task is `late` when enqueued after the turn of the event loop that
+   * delivered the message, e.g. after an `await`). Else `null`.
    */
   record: RequestRecord | null;
 }
