@@ -8,14 +8,10 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { createLog } from '../core/log.js';
-import { runInRequestScope } from '../core/scope.js';
 import type { WsConnectionRecording } from './connection-recording.js';
-import type { MessageScope } from './message-scope.js';
-import type { WsMessage } from '../protocol-ws.js';
 import { addDebugHeaders, watchRefusal, type PendingHandshake } from './handshake.js';
 import { patchPrototypeOnce, type AnyFunction, type Wrap } from './patch.js';
+import { close, control, emit, links, quietly, send, terminate, type WsInternals } from './socket-wraps.js';
 import type { WsTracker } from './tracker.js';
 
 /** The part of a `ws` module the instrumentation patches (`require('ws')`). */
@@ -25,29 +21,9 @@ export interface WsModule {
   Server?: { prototype: object };
 }
 
-interface Link {
-  tracker: WsTracker;
-  connection: WsConnectionRecording;
-  clientCloseSeen: boolean;
-}
-
-/** Internals of ws's WebSocket read to tell who closed first (stable since ws 3). */
-interface WsInternals {
-  readyState?: number;
-  protocol?: string;
-  _closeFrameReceived?: boolean;
-  _closeCode?: number;
-  _closeMessage?: unknown;
-}
-
-const OPEN = 1;
-const CONNECTING = 0;
-const log = createLog();
-
 // Shared by every copy of taskscope in the process, like the request scope's storage.
 const globals = globalThis as Record<symbol, unknown>;
 const trackers = (globals[Symbol.for('taskscope.ws.trackers')] ??= []) as WsTracker[];
-const links = (globals[Symbol.for('taskscope.ws.links')] ??= new WeakMap()) as WeakMap<object, Link>;
 const handshakes = (globals[Symbol.for('taskscope.ws.handshakes')] ??= new WeakMap()) as WeakMap<object, PendingHandshake & { tracker: WsTracker }>;
 
 /** Makes `tracker` the one new connections are recorded by (the newest Taskscope wins); returns the undo. */
@@ -57,14 +33,6 @@ export function registerWsTracker(tracker: WsTracker): () => void {
     const index = trackers.indexOf(tracker);
     if (index !== -1) trackers.splice(index, 1);
   };
-}
-
-function quietly(action: () => void): void {
-  try {
-    action();
-  } catch (error) {
-    log.warnOnce('ws-record', 'could not record a WebSocket event', error);
-  }
 }
 
 const handleUpgrade: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
@@ -108,98 +76,6 @@ const completeUpgrade: Wrap = (original) => function (this: unknown, ...args: un
       if (pending.connection.state === 'connecting' && socket.destroyed) pending.connection.closed(1006, '');
     });
   }
-};
-
-const emit: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
-  const link = state.active && typeof this === 'object' && this !== null ? links.get(this) : undefined;
-  if (!link) return original.apply(this, args);
-  const [event, first, second] = args;
-  if (event === 'message') return emitMessage(this, link, original, args);
-  const { connection } = link;
-  if (event === 'ping' || event === 'pong') quietly(() => connection.message('in', event, first, false));
-  else if (event === 'close') quietly(() => connection.closed(typeof first === 'number' ? first : 1006, String(second ?? '')));
-  else if (event === 'error') quietly(() => connection.error(first));
-  return original.apply(this, args);
-};
-
-/** A received message: recorded, then its listeners run in the message's own Taskscope scope. */
-function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unknown[]): unknown {
-  const [, data, isBinary] = args;
-  let message: WsMessage | undefined;
-  let scope: MessageScope | undefined;
-  try {
-    const binary = typeof isBinary === 'boolean' ? isBinary : typeof data !== 'string';
-    message = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
-    scope = link.tracker.messageScope(link.connection, message);
-  } catch (error) {
-    log.warnOnce('ws-record', 'could not record a WebSocket event', error);
-  }
-  if (!scope || !message) return original.apply(ws, args);
-  const started = performance.now();
-  try {
-    return runInRequestScope(scope, () => original.apply(ws, args));
-  } finally {
-    const elapsed = performance.now() - started;
-    try {
-      link.connection.handled(message, elapsed);
-    } catch {
-      // Only the handler time is lost.
-    }
-  }
-}
-
-function linked(ws: unknown, state: { active: boolean }): Link | undefined {
-  return state.active && typeof ws === 'object' && ws !== null ? links.get(ws) : undefined;
-}
-
-const send: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
-  const link = linked(this, state);
-  if (link && (this as WsInternals).readyState === OPEN) {
-    try {
-      const [data, options] = args;
-      const given = typeof options === 'object' && options !== null ? (options as { binary?: unknown }).binary : undefined;
-      const binary = typeof given === 'boolean' ? given : typeof data !== 'string' && typeof data !== 'number';
-      link.connection.message('out', binary ? 'binary' : 'text', data, binary);
-    } catch (error) {
-      log.warnOnce('ws-record', 'could not record a WebSocket event', error);
-    }
-  }
-  return original.apply(this, args);
-};
-
-const control = (opcode: 'ping' | 'pong'): Wrap => (original, state) => function (this: unknown, ...args: unknown[]) {
-  const link = linked(this, state);
-  if (link && (this as WsInternals).readyState === OPEN) {
-    quietly(() => link.connection.message('out', opcode, typeof args[0] === 'function' ? undefined : args[0] ?? '', false));
-  }
-  return original.apply(this, args);
-};
-
-const close: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
-  const link = linked(this, state);
-  if (link) {
-    quietly(() => {
-      const ws = this as WsInternals;
-      if (ws._closeFrameReceived === true && !link.clientCloseSeen) {
-        link.clientCloseSeen = true;
-        link.connection.closing('client');
-        link.connection.message('in', 'close', ws._closeMessage ?? '', false, ws._closeCode === 1005 ? null : ws._closeCode ?? null);
-      }
-      if (ws.readyState === OPEN) {
-        link.connection.closing('server');
-        link.connection.message('out', 'close', args[1] ?? '', false, typeof args[0] === 'number' ? args[0] : null);
-      } else if (ws.readyState === CONNECTING) {
-        link.connection.closing('server');
-      }
-    });
-  }
-  return original.apply(this, args);
-};
-
-const terminate: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
-  const link = linked(this, state);
-  if (link) quietly(() => link.connection.closing('server'));
-  return original.apply(this, args);
 };
 
 function isWs(value: unknown): value is WsModule {
