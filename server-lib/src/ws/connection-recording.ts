@@ -32,8 +32,6 @@ export class WsConnectionRecording {
   private readonly openedPerf = performance.now();
   private readonly decodeFrames: boolean;
   private readonly countedTasks = new WeakMap<WsMessage, number>();
-  /** Rough bytes this record holds, for the memory bound. */
-  bytes = 800;
 
   constructor(
     private readonly options: ResolvedWsOptions,
@@ -103,12 +101,10 @@ export class WsConnectionRecording {
       record.bytesOut += payload.size;
     }
     if (record.messages.length >= options.maxMessages) {
-      const gone = record.messages.shift()!;
-      this.bytes -= messageBytes(gone);
+      record.messages.shift();
       record.droppedMessages += 1;
     }
     record.messages.push(message);
-    this.bytes += messageBytes(message);
     this.changed();
     return message;
   }
@@ -124,7 +120,6 @@ export class WsConnectionRecording {
     const counted = this.countedTasks.get(message) ?? 0;
     message.record = jobs;
     this.record.taskCount += jobs.summary.total - counted;
-    this.bytes += 400 * Math.max(0, jobs.tasks.length - counted);
     this.countedTasks.set(message, jobs.summary.total);
     let settledAt = 0;
     for (const task of jobs.tasks) settledAt = Math.max(settledAt, task.enqueuedAt + task.enqueueMs);
@@ -153,10 +148,6 @@ export class WsConnectionRecording {
     this.record.revision += 1;
     this.onChange(this);
   }
-}
-
-function messageBytes(message: WsMessage): number {
-  return 200 + (message.preview?.length ?? 0) * 2;
 }
 
 function round(ms: number): number {
