@@ -70,6 +70,9 @@ describe.each(['light', 'dark'] as const)('the WebSockets view on the demo\'s li
       expect(rows.some((row) => row.includes('401') && row.includes('/desk?token=[redacted]'))).toBe(true);
       // The page's socket stays selected while others come.
       await waitForText(panel, '[role="option"][aria-selected="true"]', /this page/);
+      await panel.click('[role="option"]:not(:has(.badge.info))');
+      await waitForText(panel, '[data-testid="ws-rejected"]', /HTTP 401: Unauthorized: bad desk token/);
+      await saveScreenshot(devtools, `ws-view-rejected-${theme}`);
     } catch (error) {
       await saveScreenshot(devtools, `ws-view-${theme}-failure`).catch(() => undefined);
       throw error;
