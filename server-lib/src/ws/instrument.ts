@@ -60,7 +60,8 @@ const handleUpgrade: Wrap = (original, state) => function (this: unknown, ...arg
 };
 
 const completeUpgrade: Wrap = (original) => function (this: unknown, ...args: unknown[]) {
-  const socket = args[4] as (object & { destroyed?: boolean }) | undefined;
+  // ws 8 passes the socket fifth; look it up rather than trust the position.
+  const socket = args.find((arg) => typeof arg === 'object' && arg !== null && handshakes.has(arg)) as (object & { destroyed?: boolean }) | undefined;
   const pending = socket ? handshakes.get(socket) : undefined;
   if (!socket || !pending) return original.apply(this, args);
   let stopHeaders = () => {};
