@@ -34,10 +34,17 @@ export class WsTracker {
   private timer: NodeJS.Timeout | undefined;
   private lastSave: Promise<void> = Promise.resolve();
   private readonly clock = new TurnClock();
+  private refresher: NodeJS.Timeout | undefined;
   droppedConnections = 0;
 
   constructor(readonly runtime: TaskscopeRuntime, readonly options: ResolvedWsOptions) {
     this.shared = RedisWsStore.from(runtime.store, options.closedTtlMs, options.maxConnections);
+    // An open connection that stays quiet is written again before its keys expire.
+    if (this.shared) {
+      this.refresher = setInterval(() => {
+        for (const connection of this.connections.values()) if (connection.record.closedAt === null) this.changed(connection);
+      }, Math.max(1000, Math.floor(options.closedTtlMs / 2))).unref();
+    }
   }
 
   /** Starts the record of an upgrade request; `undefined` (and counted) when no room is left. */
@@ -84,6 +91,7 @@ export class WsTracker {
   /** Writes what is pending and stops the save timer. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    if (this.refresher) clearInterval(this.refresher);
     this.timer = undefined;
     await this.flush();
   }
