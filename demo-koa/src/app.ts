@@ -11,6 +11,7 @@ import { reportRoutes } from './routes/reports.js';
 import { shipmentRoutes } from './routes/shipments.js';
 import { supportRoutes } from './routes/support.js';
 import { staticFiles } from './static-files.js';
+import { deskScript } from './ws/desk-page.js';
 
 /** The shop's Koa app and its Taskscope middleware (close it on shutdown). */
 export interface ShopApp {
@@ -25,6 +26,7 @@ export function createShopApp(queues: ShopQueues): ShopApp {
   const debug = taskscope();
   app.use(debug);
   app.use(staticFiles());
+  app.use(deskScript()); // the live order desk's page script (issue 12)
 
   const router = new Router();
   orderRoutes(router, queues);

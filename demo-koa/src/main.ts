@@ -11,6 +11,7 @@ import { closeShopQueues, createShopQueues, QUEUE_NAMES } from './queues.js';
 import { queueSettings, redactPassword } from './redis-connection.js';
 import { onShutdownSignal } from './shutdown.js';
 import { startWorkers } from './workers.js';
+import { attachOrderDesk } from './ws/order-desk.js';
 
 const config = readConfig();
 
@@ -32,9 +33,13 @@ const stopWorkers = config.workers ? startWorkers(settings) : undefined;
 const { app, debug } = createShopApp(queues);
 
 const server = app.listen(config.port);
+// The live order desk (issue 12), attached once the port is ours.
+let desk: ReturnType<typeof attachOrderDesk> | undefined;
 
 /** Closes in dependency order: no new requests, then workers, queues, Taskscope, and Redis last. */
 async function stopAll(): Promise<void> {
+  desk?.clients.forEach((client) => client.terminate());
+  desk?.close();
   if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   await stopWorkers?.();
   await closeShopQueues(queues);
@@ -51,6 +56,8 @@ try {
   process.exit(1);
 }
 onShutdownSignal(stopAll);
+// A plain ws server on /desk, recorded by Taskscope with no code.
+desk = attachOrderDesk(server, queues);
 
 const { port } = server.address() as AddressInfo;
 if (!privateRedis) console.log(`Redis: ${redactPassword(redisUrl)}`);

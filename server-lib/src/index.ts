@@ -23,4 +23,6 @@ export { RedisStore } from './store/redis-store.js';
 export type { RedisStoreOptions } from './store/redis-store.js';
 export type { Store } from './store/store.js';
 export { instrumentBullMQ } from './bullmq/instrument.js';
+export { instrumentWs, DEFAULT_WS_OPTIONS } from './ws/index.js';
+export type { WsOptions, WsModule } from './ws/index.js';
 export * from './protocol.js';

@@ -11,6 +11,9 @@
  * ```
  */
 
+// WebSocket connections (issue 12): their wire types live in their own module.
+export * from './protocol-ws.js';
+
 /** The protocol version every debug-API answer carries in `version`. */
 export const PROTOCOL_VERSION = 1 as const;
 

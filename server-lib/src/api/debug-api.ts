@@ -4,6 +4,8 @@ import { PROTOCOL_VERSION, type ApiIndexResponse, type ErrorResponse, type Reque
 import { toListItem } from '../store/store.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
+import type { WsTracker } from '../ws/tracker.js';
+import { routeWs, WsRouteError } from './ws-routes.js';
 
 /** A debug-API request, as any framework can describe it. */
 export interface ApiRequest extends GuardedRequest {
@@ -45,7 +47,7 @@ class ApiError extends Error {
  * if (api.owns(path)) return api.handle({ method, path, query, headers, remoteAddress });
  * ```
  */
-export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatusReader): DebugApi {
+export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatusReader, wsTracker?: WsTracker): DebugApi {
   const { prefix } = runtime.options;
 
   async function route(segments: string[], request: ApiRequest): Promise<unknown> {
@@ -53,7 +55,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
     const [first, second, third, fourth] = segments;
     if (first === undefined) {
       const index: ApiIndexResponse = {
-        version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}'],
+        version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}', 'ws', 'ws/{id}'],
         root: isLoopback(request.remoteAddress) ? runtime.options.root : null,
       };
       return index;
@@ -76,6 +78,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
       const [status] = await statusReader.read([{ queue: second, prefix: queuePrefix, jobId: third }]);
       return { version: PROTOCOL_VERSION, ...status };
     }
+    if (first === 'ws') return routeWs(wsTracker, statusReader, segments.slice(1), query);
     throw new ApiError(404, 'not_found', `No such Taskscope endpoint: ${prefix}/${segments.join('/')}`.slice(0, 300));
   }
 
@@ -126,7 +129,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
         const body = await route(splitPath(request.path.slice(prefix.length)), request);
         return respond(200, body, request.method);
       } catch (error) {
-        if (error instanceof ApiError) return respond(error.status, errorBody(error.code, error.message), request.method);
+        if (error instanceof ApiError || error instanceof WsRouteError) return respond(error.status, errorBody(error.code, error.message), request.method);
         runtime.log.warnOnce('api', 'the debug API failed', error);
         return respond(500, errorBody('internal', 'Taskscope could not answer; see the server log.'), request.method);
       }

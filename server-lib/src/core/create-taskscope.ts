@@ -6,6 +6,7 @@ import { RequestRecording } from './request-recording.js';
 import { createRuntime } from './runtime.js';
 import type { Store } from '../store/store.js';
 import type { TrackingHeaders } from './tracking-headers.js';
+import { startWsRecording } from '../ws/index.js';
 
 export type { TrackingHeaders } from './tracking-headers.js';
 
@@ -60,7 +61,8 @@ export function createTaskscope(options?: TaskscopeOptions): Taskscope {
     ...(resolved.bullmq.connection ? { connection: resolved.bullmq.connection } : {}),
     serialize: runtime.serialize,
   });
-  const api = createDebugApi(runtime, statusReader);
+  const ws = resolved.ws.instrument ? startWsRecording(runtime, resolved.ws) : undefined;
+  const api = createDebugApi(runtime, statusReader, ws?.tracker);
 
   return {
     enabled: true,
@@ -69,6 +71,7 @@ export function createTaskscope(options?: TaskscopeOptions): Taskscope {
     api,
     track: (method, url) => new RequestRecording(runtime, method, url),
     async close() {
+      await ws?.close();
       await statusReader.close();
       if (!resolved.store) await runtime.store.close?.();
     },

@@ -3,6 +3,7 @@ import { DEFAULT_PREFIX } from '../protocol.js';
 import { DEFAULT_SERIALIZE_LIMITS, type RedactRule, type SerializeLimits } from './serialize.js';
 import type { Store } from '../store/store.js';
 import { booleanOption, integerOption, invalid, objectOption, stringOption } from './validate.js';
+import { resolveWsOptions, type ResolvedWsOptions, type WsOptions } from '../ws/options.js';
 
 /** Every bound Taskscope applies. Each one shows in the data when it bites. */
 export interface TaskscopeLimits extends SerializeLimits {
@@ -98,6 +99,8 @@ export interface TaskscopeOptions {
    * @defaultValue process.cwd()
    */
   root?: string;
+  /** WebSocket (`ws`) recording: see {@link WsOptions}. */
+  ws?: WsOptions;
 }
 
 export interface ResolvedOptions {
@@ -113,12 +116,13 @@ export interface ResolvedOptions {
   token: string | undefined;
   bullmq: { instrument: boolean; connection: ConnectionOptions | undefined };
   root: string;
+  ws: ResolvedWsOptions;
 }
 
 const DEFAULT_ALLOWED_HOSTS = ['localhost', '127.0.0.1', '[::1]', '*.localhost'] as const;
 const KNOWN_OPTIONS = new Set([
   'enabled', 'prefix', 'store', 'captureStacks', 'nPlusOneThreshold', 'redact', 'limits',
-  'allowedHosts', 'allowRemote', 'token', 'bullmq', 'root',
+  'allowedHosts', 'allowRemote', 'token', 'bullmq', 'root', 'ws',
 ]);
 
 /**
@@ -168,6 +172,7 @@ export function resolveOptions(input: TaskscopeOptions | undefined): ResolvedOpt
       connection: bullmq.connection,
     },
     root,
+    ws: resolveWsOptions(options.ws),
   };
 }
 

@@ -86,7 +86,8 @@ const log = createLog();
 export class RedisStore implements Store {
   private readonly redis: Redis;
   private readonly ownsConnection: boolean;
-  private readonly namespace: string;
+  /** The key prefix of everything this store writes (other parts of Taskscope write beside it). */
+  readonly namespace: string;
   private readonly ttlMs: number;
   private readonly maxRecords: number;
   private readonly maxRecordBytes: number;
@@ -162,6 +163,11 @@ export class RedisStore implements Store {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       await this.redis.eval(SAVE_SCRIPT, 3, ...args);
     }
+  }
+
+  /** The store's Redis client, for the parts of Taskscope that keep their own keys in the namespace. */
+  get client(): Redis {
+    return this.redis;
   }
 
   /** A client the store made itself has no one else to hear its connection errors. */

@@ -1,0 +1,62 @@
+import type { RequestStatusResponse, WsConnectionRecord, WsListResponse } from 'taskscope/protocol';
+import { classifyAnswer, type Fetcher, type Result } from './debug-api.js';
+
+/** Where one server's debug API lives, and its token. */
+export interface WsEndpoint {
+  origin: string;
+  prefix: string;
+  token: string | null;
+}
+
+async function get<T>(fetcher: Fetcher, url: string, token: string | null, isValue: (body: unknown) => boolean): Promise<Result<T>> {
+  try {
+    return classifyAnswer<T>(url, await fetcher(url, token), isValue);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, problem: { kind: 'unreachable', origin: new URL(url).origin, detail } };
+  }
+}
+
+const isList = (b: unknown): boolean => !!b && typeof b === 'object' && Array.isArray((b as WsListResponse).connections);
+const isConnection = (b: unknown): boolean => !!b && typeof b === 'object' && Array.isArray((b as WsConnectionRecord).messages);
+const isStatus = (b: unknown): boolean => !!b && typeof b === 'object' && Array.isArray((b as RequestStatusResponse).jobs);
+
+/**
+ * `GET {prefix}/ws`: the server's WebSocket connections, newest first.
+ *
+ * @example
+ * ```ts
+ * const list = await fetchWsList(fetchJson, { origin: 'http://localhost:3000', prefix: '/__taskscope', token: null });
+ * ```
+ */
+export function fetchWsList(fetcher: Fetcher, at: WsEndpoint): Promise<Result<WsListResponse>> {
+  return get(fetcher, `${at.origin}${at.prefix}/ws`, at.token, isList);
+}
+
+/** `GET {prefix}/ws/{id}?since=<seq>`: one connection, with only the messages after `since` when given. */
+export function fetchWsConnection(fetcher: Fetcher, at: WsEndpoint, id: string, since: number | null): Promise<Result<WsConnectionRecord>> {
+  const query = since === null ? '' : `?since=${since}`;
+  return get(fetcher, `${at.origin}${at.prefix}/ws/${encodeURIComponent(id)}${query}`, at.token, isConnection);
+}
+
+/** The live state of the jobs one received message enqueued. */
+export function fetchWsMessageStatus(fetcher: Fetcher, at: WsEndpoint, id: string, seq: number): Promise<Result<RequestStatusResponse>> {
+  return get(fetcher, `${at.origin}${at.prefix}/ws/${encodeURIComponent(id)}/messages/${seq}/status`, at.token, isStatus);
+}
+
+/**
+ * Merges an answer into the copy the panel holds: a `since` answer brings only newer
+ * messages (and fresh copies of those it re-sent); the merged list keeps the newest `max`.
+ *
+ * @example
+ * ```ts
+ * connection = mergeConnection(connection, update, 100);
+ * ```
+ */
+export function mergeConnection(current: WsConnectionRecord | null, update: WsConnectionRecord, max: number): WsConnectionRecord {
+  if (!current || current.id !== update.id || update.since === null) return update;
+  const bySeq = new Map(current.messages.map((m) => [m.seq, m]));
+  for (const message of update.messages) bySeq.set(message.seq, message);
+  const messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-max);
+  return { ...update, messages, since: null };
+}

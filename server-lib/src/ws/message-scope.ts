@@ -1,0 +1,64 @@
+import type { WsMessage } from '../protocol-ws.js';
+import type { WsConnectionRecording } from './connection-recording.js';
+import { RequestRecording } from '../core/request-recording.js';
+import type { EnqueueRecorder, EnqueueSpec, PendingEnqueue } from '../core/scope.js';
+import type { TaskscopeRuntime } from '../core/runtime.js';
+import { NOOP_BATCH } from '../core/pending-batch.js';
+import type { TurnClock } from './turn-clock.js';
+
+
+/**
+ * The Taskscope scope of one received message. Its jobs are recorded by the core's own
+ * {@link RequestRecording} (call sites, N+1, duplicates exactly as for a request), made only
+ * when the first job is enqueued, so a message that enqueues nothing costs one small object.
+ * The recording is "finished" when the turn of the event loop that delivered the message is
+ * over: jobs enqueued later (after an `await`), still in the message's async context, are its
+ * `late` tasks, for `limits.lateGraceMs`.
+ *
+ * @example
+ * ```ts
+ * const scope = new MessageScope(runtime, clock, connection, message);
+ * runInRequestScope(scope, () => emit('message', data));
+ * ```
+ */
+export class MessageScope implements EnqueueRecorder {
+  private recording: RequestRecording | undefined;
+  private readonly turn: number;
+
+  constructor(
+    private readonly runtime: TaskscopeRuntime,
+    private readonly clock: TurnClock,
+    private readonly connection: WsConnectionRecording,
+    private readonly message: WsMessage,
+  ) {
+    this.turn = clock.current();
+  }
+
+  begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
+    try {
+      if (!this.recording) {
+        const recording = new RequestRecording(this.sinkRuntime(), 'WS', this.connection.record.url);
+        this.recording = recording;
+        this.connection.jobsRecorded(this.message, recording.record);
+        if (this.clock.current() !== this.turn) void recording.finish(0);
+        else this.clock.atEnd(() => void recording.finish(0));
+      }
+    } catch (error) {
+      this.runtime.log.warnOnce('ws-scope', 'could not record a WebSocket message\'s jobs', error);
+      return NOOP_BATCH;
+    }
+    return this.recording.begin(specs, caller);
+  }
+
+  /** The runtime of the request recording, whose saves hand the record to the connection. */
+  private sinkRuntime(): TaskscopeRuntime {
+    const { connection, message } = this;
+    return {
+      ...this.runtime,
+      saveRecord(record) {
+        connection.jobsRecorded(message, record);
+        return undefined;
+      },
+    };
+  }
+}

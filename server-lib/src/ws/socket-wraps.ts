@@ -1,0 +1,139 @@
+/**
+ * The wrappers of ws's `WebSocket` methods: the frames, close and errors of every server-side
+ * socket linked to a recorded connection; any other socket (the app's own clients) passes
+ * straight through. The app sees the same `this`, arguments, return values, events and errors.
+ */
+import { performance } from 'node:perf_hooks';
+import { createLog } from '../core/log.js';
+import { runInRequestScope } from '../core/scope.js';
+import type { WsMessage } from '../protocol-ws.js';
+import type { WsConnectionRecording } from './connection-recording.js';
+import type { MessageScope } from './message-scope.js';
+import type { AnyFunction, Wrap } from './patch.js';
+import type { WsTracker } from './tracker.js';
+
+/** A server-side socket's recording. */
+export interface Link {
+  tracker: WsTracker;
+  connection: WsConnectionRecording;
+  clientCloseSeen: boolean;
+}
+
+/** Internals of ws's WebSocket read to tell who closed first (stable since ws 3). */
+export interface WsInternals {
+  readyState?: number;
+  protocol?: string;
+  _closeFrameReceived?: boolean;
+  _closeCode?: number;
+  _closeMessage?: unknown;
+}
+
+const OPEN = 1;
+const CONNECTING = 0;
+const log = createLog();
+
+// Shared by every copy of taskscope in the process, like the request scope's storage.
+const globals = globalThis as Record<symbol, unknown>;
+/** Server-side sockets and their recordings. */
+export const links = (globals[Symbol.for('taskscope.ws.links')] ??= new WeakMap()) as WeakMap<object, Link>;
+
+/** Runs a recording step; a failure is logged once and never reaches the app. */
+export function quietly(action: () => void): void {
+  try {
+    action();
+  } catch (error) {
+    log.warnOnce('ws-record', 'could not record a WebSocket event', error);
+  }
+}
+
+export const emit: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
+  const link = state.active && typeof this === 'object' && this !== null ? links.get(this) : undefined;
+  if (!link) return original.apply(this, args);
+  const [event, first, second] = args;
+  if (event === 'message') return emitMessage(this, link, original, args);
+  const { connection } = link;
+  if (event === 'ping' || event === 'pong') quietly(() => connection.message('in', event, first, false));
+  else if (event === 'close') quietly(() => connection.closed(typeof first === 'number' ? first : 1006, String(second ?? '')));
+  else if (event === 'error') quietly(() => connection.error(first));
+  return original.apply(this, args);
+};
+
+/** A received message: recorded, then its listeners run in the message's own Taskscope scope. */
+function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unknown[]): unknown {
+  const [, data, isBinary] = args;
+  let message: WsMessage | undefined;
+  let scope: MessageScope | undefined;
+  try {
+    const binary = typeof isBinary === 'boolean' ? isBinary : typeof data !== 'string';
+    message = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
+    scope = link.tracker.messageScope(link.connection, message);
+  } catch (error) {
+    log.warnOnce('ws-record', 'could not record a WebSocket event', error);
+  }
+  if (!scope || !message) return original.apply(ws, args);
+  const started = performance.now();
+  try {
+    return runInRequestScope(scope, () => original.apply(ws, args));
+  } finally {
+    const elapsed = performance.now() - started;
+    try {
+      link.connection.handled(message, elapsed);
+    } catch {
+      // Only the handler time is lost.
+    }
+  }
+}
+
+function linked(ws: unknown, state: { active: boolean }): Link | undefined {
+  return state.active && typeof ws === 'object' && ws !== null ? links.get(ws) : undefined;
+}
+
+export const send: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
+  const link = linked(this, state);
+  if (link && (this as WsInternals).readyState === OPEN) {
+    try {
+      const [data, options] = args;
+      const given = typeof options === 'object' && options !== null ? (options as { binary?: unknown }).binary : undefined;
+      const binary = typeof given === 'boolean' ? given : typeof data !== 'string' && typeof data !== 'number';
+      link.connection.message('out', binary ? 'binary' : 'text', data, binary);
+    } catch (error) {
+      log.warnOnce('ws-record', 'could not record a WebSocket event', error);
+    }
+  }
+  return original.apply(this, args);
+};
+
+export const control = (opcode: 'ping' | 'pong'): Wrap => (original, state) => function (this: unknown, ...args: unknown[]) {
+  const link = linked(this, state);
+  if (link && (this as WsInternals).readyState === OPEN) {
+    quietly(() => link.connection.message('out', opcode, typeof args[0] === 'function' ? undefined : args[0] ?? '', false));
+  }
+  return original.apply(this, args);
+};
+
+export const close: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
+  const link = linked(this, state);
+  if (link) {
+    quietly(() => {
+      const ws = this as WsInternals;
+      if (ws._closeFrameReceived === true && !link.clientCloseSeen) {
+        link.clientCloseSeen = true;
+        link.connection.closing('client');
+        link.connection.message('in', 'close', ws._closeMessage ?? '', false, ws._closeCode === 1005 ? null : ws._closeCode ?? null);
+      }
+      if (ws.readyState === OPEN) {
+        link.connection.closing('server');
+        link.connection.message('out', 'close', args[1] ?? '', false, typeof args[0] === 'number' ? args[0] : null);
+      } else if (ws.readyState === CONNECTING) {
+        link.connection.closing('server');
+      }
+    });
+  }
+  return original.apply(this, args);
+};
+
+export const terminate: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
+  const link = linked(this, state);
+  if (link) quietly(() => link.connection.closing('server'));
+  return original.apply(this, args);
+};
