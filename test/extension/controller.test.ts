@@ -92,8 +92,14 @@ describe('PanelController', () => {
     const orders = makeRecord({ id: 'orders-000001' }, 0);
     controller.onHarEntry(harFor(orders));
     expect(state.selectedId).toBe(orders.id);
+    // Still no pick of the user's own: the newest request with jobs is the one shown.
     controller.onHarEntry(harFor(makeRecord({ id: 'receipts-0001' }, 4)));
-    expect(state.selectedId).toBe(orders.id);
+    expect(state.selectedId).toBe('receipts-0001');
+    // A later page asset with no jobs does not take the selection away from it.
+    const icon = makeRecord({ id: 'favicon-00001', request: { method: 'GET', url: '/favicon.ico', status: 404, startedAt: 9, durationMs: 1 } }, 0);
+    icon.tasks = [];
+    controller.onHarEntry(harFor(icon));
+    expect(state.selectedId).toBe('receipts-0001');
     controller.clear();
   });
 
