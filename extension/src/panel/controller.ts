@@ -62,8 +62,23 @@ export class PanelController {
   /** Handles one finished request of the inspected page. */
   onHarEntry(entry: HarEntryLike): void {
     this.#state.responsesSeen++;
+    this.#placeNavigation(entry);
     const hit = trackedFromHar(entry, this.#now());
     if (hit) this.addHit(hit);
+  }
+
+  /**
+   * DevTools reports a navigation once the new page's document has answered, after its request
+   * started: the page-load line goes above that document request, not below it.
+   */
+  #placeNavigation(entry: HarEntryLike): void {
+    const navigations = this.#state.navigations;
+    const last = navigations.at(-1);
+    if (!last || entry.request.url !== last.url || !entry.startedDateTime) return;
+    const started = Date.parse(entry.startedDateTime);
+    if (Number.isFinite(started) && started < last.at && last.at - started < 60_000) {
+      this.#state.navigations = [...navigations.slice(0, -1), { ...last, at: started }];
+    }
   }
 
   /** Lists a tracked response and loads its record. The selection never moves once made. */
