@@ -101,6 +101,9 @@ describe.each(['light', 'dark'] as const)('the demo shop in the Tasks panel, in 
     // The due time is the job's creation plus its delay, as shown in the table.
     const due = (await texts(panel, '[data-testid="queue-time"]'))[0]!.match(/due (\d\d:\d\d:\d\d)/)![1];
     expect(reminder).toContain(`→ ${due}`);
+    // Editor links work with no setting: the server told the panel its root (same machine).
+    const href = await panel.$eval('ol[aria-label="Enqueue stack"] a', (a) => a.getAttribute('href'));
+    expect(href).toMatch(/^vscode:\/\/file\/.+\/demo-koa\/src\/routes\/orders\.ts:\d+:\d+$/);
   });
 
   walk('keyboard: arrows move through jobs with the detail open, Escape closes it and the keys still work', async () => {
@@ -203,6 +206,11 @@ describe.each(['light', 'dark'] as const)('the demo shop in the Tasks panel, in 
     await waitForText(panel, '[data-testid="earlier-attempt"]', /^attempt 1 failed: Accounting API timed out/);
     expect(await texts(panel, `${DETAIL} dt`)).not.toContain('Failure');
     expect(await panel.$$('.timeline .lane .bar.retry')).toHaveLength(1);
+    // The job's own log lines, from both attempts.
+    expect(await texts(panel, 'ol[aria-label="Job logs"] li')).toEqual([
+      'attempt 1: calling the accounting API for ord_1001',
+      'attempt 2: calling the accounting API for ord_1001',
+    ]);
     expect(await panel.$$('.timeline .lane .bar.wait')).toHaveLength(0);
   });
 
