@@ -183,12 +183,21 @@ export class PanelController {
       // Expired or refused: polling again will not help.
       return result.problem.kind === 'unreachable' ? 'pending' : 'finished';
     }
-    const answer = result.value;
+    let answer = result.value;
     const known = current.record;
     if ((typeof answer.revision === 'number' && answer.revision > (known.revision ?? 0)) || answer.taskCount > known.summary.total) {
       await this.#refetchRecord(id);
       current = this.#entry(id);
       if (!current?.record) return 'finished';
+      // The new tasks' jobs were not in that answer yet: ask once more, now, not a second later.
+      const fresh = current.record;
+      const seen = new Set(answer.jobs.map((j) => j.seq));
+      if (fresh.tasks.some((t) => t.jobId !== null && !seen.has(t.seq))) {
+        const again = await fetchStatus(this.#deps.fetcher, current.hit.statusUrl, this.tokenFor(current.hit.origin));
+        if (again.ok) answer = again.value;
+        current = this.#entry(id);
+        if (!current?.record) return 'finished';
+      }
     }
     const record = current.record;
     const statuses = indexStatuses(record, answer.jobs);
