@@ -34,6 +34,12 @@ function render(record: RequestRecord, statuses: JobStatus[] = []): { state: Pan
   return { state, root };
 }
 
+/**
+ * Time for the tests that draw 1,000 rows in happy-dom: a few seconds of DOM work, which a
+ * loaded two-core machine (the full suite, other runs) can stretch past the default 5 s.
+ */
+const HEAVY_RENDER_MS = 20_000;
+
 const text = (el: Element | null | undefined): string => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
 
 describe('the panel rendering a record', () => {
@@ -97,7 +103,7 @@ describe('the panel rendering a record', () => {
     more.click();
     flushSync();
     expect(root.querySelectorAll('table[aria-label="Jobs"] tbody tr')).toHaveLength(1002);
-  });
+  }, HEAVY_RENDER_MS);
 
   it('starts another request at the first page of its jobs', async () => {
     const { root, state } = render(makeRecord({}, 1000));
@@ -112,7 +118,7 @@ describe('the panel rendering a record', () => {
     flushSync();
     await vi.waitFor(() => expect(rows()).toHaveLength(100));
     expect(text(root.querySelector('div.more'))).toContain('Showing 100 of 502 jobs.');
-  });
+  }, HEAVY_RENDER_MS);
 
   it('moves through jobs and requests with the keyboard', () => {
     const { root, state } = render(makeRecord());
