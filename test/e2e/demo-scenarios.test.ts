@@ -184,6 +184,12 @@ describe.each(['light', 'dark'] as const)('the demo shop in the Tasks panel, in 
     await waitForText(panel, 'li[role="option"][aria-selected="true"]', /PUT.*1 job/);
     await panel.click(`${JOB_ROWS}[data-seq="2"]`);
     await waitForText(panel, '[data-testid="merged"]', /No new job: deduplicated into #1/);
+    // A job row's context menu copies its data, options and id.
+    await (await panel.$(`${JOB_ROWS}[data-seq="1"]`))!.click({ button: 'right' });
+    expect(await texts(panel, '[role="menu"] [role="menuitem"]')).toEqual(['Copy data as JSON', 'Copy options as JSON', 'Copy job id']);
+    await panel.click('[role="menuitem"]');
+    await waitForText(panel, '.toast', /^Copied the data of #1$/);
+    expect(await panel.$('[role="menu"]')).toBeNull();
   });
 
   walk('a failed enqueue is not counted as a job', async () => {
