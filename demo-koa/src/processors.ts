@@ -24,11 +24,14 @@ async function buildReport(job: Job): Promise<unknown> {
   for (let percent = 20; percent <= 100; percent += 20) {
     await work(600, 900);
     await job.updateProgress(percent);
+    await job.log(`${percent}% of the rows read`);
   }
   return { rows: 1284, url: `/reports/${job.id}.csv` };
 }
 
 async function billing(job: Job): Promise<unknown> {
+  // job.log() lines show in the panel's job detail, one list across attempts.
+  await job.log(`attempt ${job.attemptsMade + 1}: calling the accounting API for ${job.data.orderId}`);
   await work(300, 800);
   if (job.name === 'render-invoice-pdf') {
     throw new Error(`Invoice template "${job.data.template}" does not exist`);

@@ -7,7 +7,7 @@ import { Queue, Worker } from 'bullmq';
 import { taskscope, type TaskscopeMiddleware } from 'taskscope/koa';
 import type { Frame } from 'puppeteer-core';
 import { freshQueueName, redisConnection } from '../support/redis.js';
-import { launchWithPanel, saveScreenshot, type PanelSession } from '../support/chromium.js';
+import { launchWithPanel, saveScreenshot, selectRequest, texts, waitForText, type PanelSession } from '../support/chromium.js';
 
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head><body><h1>Shop</h1></body></html>';
 
@@ -61,22 +61,6 @@ async function startShop(): Promise<ShopApp> {
   };
 }
 
-/** Waits until some element matching `selector` in the panel has text matching `pattern`. */
-async function waitForText(panel: Frame, selector: string, pattern: RegExp): Promise<void> {
-  await panel.waitForFunction(
-    (sel: string, source: string, flags: string) =>
-      Array.from(document.querySelectorAll(sel)).some((el) => new RegExp(source, flags).test(el.textContent ?? '')),
-    { timeout: 15_000 },
-    selector,
-    pattern.source,
-    pattern.flags,
-  );
-}
-
-async function texts(panel: Frame, selector: string): Promise<string[]> {
-  return panel.$$eval(selector, (els) => els.map((el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim()));
-}
-
 describe.each(['light', 'dark'] as const)('the Tasks panel in a real Chromium (%s theme)', (theme) => {
   let shop: ShopApp;
   let session: PanelSession | undefined;
@@ -113,20 +97,22 @@ describe.each(['light', 'dark'] as const)('the Tasks panel in a real Chromium (%
       // Both requests are listed, newest first, with their job counts.
       await waitForText(panel, '[role="option"]', /\/receipts.*4 jobs/);
       await waitForText(panel, '[role="option"]', /\/orders.*1 job/);
-      const posts = (await texts(panel, '[role="option"]')).filter((row) => row.startsWith('POST'));
-      expect(posts[0]).toMatch(/POST\s*\/receipts/);
-      expect(posts[1]).toMatch(/POST\s*\/orders/);
+      const posts = (await texts(panel, '[role="option"]')).filter((row) => /^\d\d:\d\d:\d\d\s*POST/.test(row));
+      expect(posts[0]).toMatch(/POST\s*\/receipts\s*200\s*4 jobs/);
+      expect(posts[1]).toMatch(/POST\s*\/orders\s*201\s*1 job/);
 
-      // The first request is selected: its job shows where it was enqueued, and becomes
-      // completed without any click, through live status.
+      // The newest request with jobs is selected, not the page or its favicon.
+      await waitForText(panel, '[role="option"][aria-selected="true"]', /POST\s*\/receipts/);
+      // The order's job shows where it was enqueued, and becomes completed without any click,
+      // through live status.
+      await selectRequest(panel, 'POST', '/orders');
       await waitForText(panel, 'table[aria-label="Jobs"] tbody tr', /send-confirmation/);
       const [jobRow] = await texts(panel, 'table[aria-label="Jobs"] tbody tr');
       expect(jobRow).toMatch(/panel\.test\.ts:\d+/);
       await panel.waitForSelector('tr [data-state="completed"]', { timeout: 15_000 });
 
       // The loop of adds is flagged as N+1, with its count and origin.
-      const receipts = await panel.waitForSelector('::-p-xpath(//li[@role="option"][contains(., "/receipts")])');
-      await receipts?.click();
+      await selectRequest(panel, 'POST', '/receipts');
       await waitForText(panel, '[data-testid="n-plus-one"]', /send-receipt.*4×.*panel\.test\.ts:\d+/);
       await waitForText(panel, '[data-testid="summary"]', /4 jobs \(4 immediate, 0 delayed\)/);
       await waitForText(panel, 'table[aria-label="Jobs"] tbody', /completed.*completed.*completed.*completed/);
@@ -141,5 +127,5 @@ describe.each(['light', 'dark'] as const)('the Tasks panel in a real Chromium (%
       await saveScreenshot(devtools, `panel-${theme}-failure-${ctx.task.id}`).catch(() => undefined);
       throw error;
     }
-  });
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { createPanelState } from '../../extension/src/panel/state.svelte.js';
 import type { FetchAnswer } from '../../extension/src/lib/debug-api.js';
 import type { HarEntryLike } from '../../extension/src/lib/headers.js';
 import type { RequestRecord } from 'taskscope/protocol';
-import { makeRecord, makeStatus } from './fixtures.js';
+import { makeRecord, makeStatus, makeTask } from './fixtures.js';
 
 function harFor(record: RequestRecord): HarEntryLike {
   return {
@@ -68,6 +68,61 @@ describe('PanelController', () => {
     expect(server.calls.filter((u) => u.endsWith('/status')).length).toBe(statusCalls);
   });
 
+  it('picks up late tasks with no user action when the status says the record changed, and only then refetches it', async () => {
+    const now = Date.now();
+    const record = makeRecord({ request: { method: 'POST', url: '/views', status: 202, startedAt: now, durationMs: 2 }, revision: 1, lateUntil: now + 30_000 }, 0);
+    record.tasks = [];
+    record.summary = { ...record.summary, total: 0, jobs: 0, calls: 0, immediate: 0, delayed: 0 };
+    let served = record;
+    const calls: string[] = [];
+    const fetcher = async (url: string): Promise<FetchAnswer> => {
+      calls.push(url);
+      if (url.endsWith('/status')) {
+        const jobs = served.tasks.map((t) => makeStatus(t, 'completed'));
+        return { status: 200, body: { version: 1, jobs, revision: served.revision, taskCount: served.summary.total, lateUntil: served.lateUntil } };
+      }
+      return { status: 200, body: served };
+    };
+    const state = createPanelState();
+    const controller = new PanelController(state, { fetcher });
+    controller.onHarEntry(harFor(record));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(state.entries[0]?.record?.tasks).toHaveLength(0);
+    // Nothing changed: polls read the small status answer, never the record again.
+    await vi.advanceTimersByTimeAsync(3_100);
+    const recordCalls = () => calls.filter((u) => !u.endsWith('/status') && u.includes('/requests/')).length;
+    expect(recordCalls()).toBe(1);
+    expect(state.polling).toBe(true);
+
+    const late = makeTask(1, { name: 'track-product-view', late: true });
+    served = { ...record, revision: 2, tasks: [late], summary: { ...record.summary, total: 1, jobs: 1, calls: 1, immediate: 1, late: 1 } };
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(recordCalls()).toBe(2);
+    expect(state.entries[0]?.record?.tasks.map((t) => t.name)).toEqual(['track-product-view']);
+    expect(state.entries[0]?.statuses.get(1)?.state).toBe('completed');
+
+    // Refresh fetches the record too, whatever the status says.
+    await controller.refresh(record.id);
+    expect(recordCalls()).toBe(3);
+    // Once the late window closes and every job is done, polling stops.
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(state.polling).toBe(false);
+    controller.clear();
+  });
+
+  it('hides the detail of a request the filter hides, and Clear forgets the responses seen', () => {
+    const state = createPanelState();
+    const controller = new PanelController(state, { fetcher: fakeServer().fetcher });
+    controller.onHarEntry(harFor(makeRecord({ id: 'orders-000001' }, 0)));
+    expect(state.selected?.hit.id).toBe('orders-000001');
+    state.filter = 'no-such-thing';
+    expect(state.selected).toBeNull();
+    state.filter = '';
+    expect(state.selected?.hit.id).toBe('orders-000001');
+    controller.clear();
+    expect(state.responsesSeen).toBe(0);
+  });
+
   it('keeps the selection where the user put it while new requests arrive', async () => {
     const server = fakeServer();
     const state = createPanelState();
@@ -92,8 +147,14 @@ describe('PanelController', () => {
     const orders = makeRecord({ id: 'orders-000001' }, 0);
     controller.onHarEntry(harFor(orders));
     expect(state.selectedId).toBe(orders.id);
+    // Still no pick of the user's own: the newest request with jobs is the one shown.
     controller.onHarEntry(harFor(makeRecord({ id: 'receipts-0001' }, 4)));
-    expect(state.selectedId).toBe(orders.id);
+    expect(state.selectedId).toBe('receipts-0001');
+    // A later page asset with no jobs does not take the selection away from it.
+    const icon = makeRecord({ id: 'favicon-00001', request: { method: 'GET', url: '/favicon.ico', status: 404, startedAt: 9, durationMs: 1 } }, 0);
+    icon.tasks = [];
+    controller.onHarEntry(harFor(icon));
+    expect(state.selectedId).toBe('receipts-0001');
     controller.clear();
   });
 

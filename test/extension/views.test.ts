@@ -34,6 +34,12 @@ function render(record: RequestRecord, statuses: JobStatus[] = []): { state: Pan
   return { state, root };
 }
 
+/**
+ * Time for the tests that draw 1,000 rows in happy-dom: a few seconds of DOM work, which a
+ * loaded two-core machine (the full suite, other runs) can stretch past the default 5 s.
+ */
+const HEAVY_RENDER_MS = 20_000;
+
 const text = (el: Element | null | undefined): string => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
 
 describe('the panel rendering a record', () => {
@@ -56,7 +62,7 @@ describe('the panel rendering a record', () => {
       Array.from(root.querySelectorAll('table[aria-label="Jobs"] tbody tr')).map((tr) => Array.from(tr.querySelectorAll('td')).map(text).join(' | '));
     expect(rows()).toHaveLength(6);
     expect(rows()[0]).toBe('1 | send-confirmation | emails | completed | — | 1 / 3 | 0.70 ms | src/routes/orders.ts:45');
-    expect(rows()[1]).toMatch(/^2 \| remind \| reminders \| delayed \| 1 min 0 s → \d\d:\d\d:\d\d\.\d{3} \| 0 \/ 3 \|/);
+    expect(rows()[1]).toMatch(/^2 \| remind \| reminders \| delayed \| 1 min → \d\d:\d\d:\d\d \| 0 \/ 3 \|/);
 
     const nameHeader = Array.from(root.querySelectorAll('th button')).find((b) => text(b).startsWith('Name')) as HTMLButtonElement;
     nameHeader.click();
@@ -97,7 +103,7 @@ describe('the panel rendering a record', () => {
     more.click();
     flushSync();
     expect(root.querySelectorAll('table[aria-label="Jobs"] tbody tr')).toHaveLength(1002);
-  });
+  }, HEAVY_RENDER_MS);
 
   it('starts another request at the first page of its jobs', async () => {
     const { root, state } = render(makeRecord({}, 1000));
@@ -112,7 +118,7 @@ describe('the panel rendering a record', () => {
     flushSync();
     await vi.waitFor(() => expect(rows()).toHaveLength(100));
     expect(text(root.querySelector('div.more'))).toContain('Showing 100 of 502 jobs.');
-  });
+  }, HEAVY_RENDER_MS);
 
   it('moves through jobs and requests with the keyboard', () => {
     const { root, state } = render(makeRecord());

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Frame, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type ElementHandle, type Frame, type Page } from 'puppeteer-core';
 
 /** The built Chrome extension (npm run build -w taskscope-extension). */
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../extension/dist');
@@ -119,4 +119,49 @@ export async function saveScreenshot(devtools: Page, name: string, dir = ARTIFAC
   const top = box ? Math.max(0, Math.floor(box.y) - 2) : 0;
   await devtools.screenshot({ path, captureBeyondViewport: false, clip: { x: 0, y: top, width: size.width, height: size.height - top } });
   return path;
+}
+
+/** Waits until some element matching `selector` in the panel has text matching `pattern`. */
+export async function waitForText(panel: Frame, selector: string, pattern: RegExp, timeout = 20_000): Promise<void> {
+  await panel.waitForFunction(
+    (sel: string, source: string, flags: string) =>
+      Array.from(document.querySelectorAll(sel)).some((el) => new RegExp(source, flags).test((el.textContent ?? '').replace(/\s+/g, ' '))),
+    { timeout },
+    selector,
+    pattern.source,
+    pattern.flags,
+  );
+}
+
+/** The text of every element matching `selector`, whitespace collapsed, as a person reads it. */
+export async function texts(panel: Frame, selector: string): Promise<string[]> {
+  return panel.$$eval(selector, (els) => els.map((el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim()));
+}
+
+/**
+ * Clicks (with the mouse, so focus moves as for a user) the newest row of the request list whose
+ * method and path are exactly these, once it is listed.
+ */
+export async function selectRequest(panel: Frame, method: string, path: string): Promise<void> {
+  const row = await panel.waitForFunction(
+    (m: string, p: string) =>
+      Array.from(document.querySelectorAll('li[role="option"]')).find(
+        (li) => li.querySelector('.method')?.textContent === m && li.querySelector('.path')?.textContent === p,
+      ) ?? null,
+    { timeout: 20_000 },
+    method,
+    path,
+  );
+  const element = row.asElement() as ElementHandle<Element> | null;
+  if (!element) throw new Error(`No request ${method} ${path} in the list`);
+  await element.click();
+  await panel.waitForFunction(
+    (m: string, p: string) => {
+      const selected = document.querySelector('li[role="option"][aria-selected="true"]');
+      return selected?.querySelector('.method')?.textContent === m && selected?.querySelector('.path')?.textContent === p;
+    },
+    { timeout: 5_000 },
+    method,
+    path,
+  );
 }

@@ -10,13 +10,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import type { Frame } from 'puppeteer-core';
-import { launchWithPanel, saveScreenshot } from './chromium.js';
+import { launchWithPanel, saveScreenshot, selectRequest, waitForText } from './chromium.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const IMAGES_DIR = resolve(ROOT, 'docs/images');
-/** The demo's working directory: its stack frames are relative to it. */
-const DEMO_DIR = resolve(ROOT, 'demo-koa');
 
 /** Starts `npm run demo` with PORT=0 and resolves with the URL it prints. */
 async function startDemo(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -46,35 +43,19 @@ async function startDemo(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
-/** Waits until some element matching `selector` in the panel has text matching `pattern`. */
-async function waitForText(panel: Frame, selector: string, pattern: RegExp, timeout = 20_000): Promise<void> {
-  await panel.waitForFunction(
-    (sel: string, source: string) => Array.from(document.querySelectorAll(sel)).some((el) => new RegExp(source).test(el.textContent ?? '')),
-    { timeout },
-    selector,
-    pattern.source,
-  );
-}
-
 const demo = await startDemo();
 const session = await launchWithPanel({ theme: 'light', windowSize: { width: 1440, height: 1000 }, devtoolsHeight: 760 });
 try {
   const { page, panel, devtools } = session;
   await page.goto(demo.url);
 
-  // Editor links instead of the "set the project root" hint: the demo's root on this machine.
-  await panel.click('button[aria-expanded]');
-  const root = await panel.waitForSelector('input[placeholder="/home/me/shop"]');
-  await root?.type(DEMO_DIR);
-  await panel.click('form[aria-label="Settings"] button[type="submit"]');
-
+  // Editor links need no setting here: the demo tells the panel its root (same machine).
   for (const url of ['/api/orders', '/api/receipts/one-by-one', '/api/shipments']) {
     await page.click(`button[data-url="${url}"]`);
     await waitForText(panel, '[role="option"]', new RegExp(url.replaceAll('/', '\\/')));
   }
 
-  const nPlusOne = await panel.waitForSelector('::-p-xpath(//li[@role="option"][contains(., "/api/receipts/one-by-one")])');
-  await nPlusOne?.click();
+  await selectRequest(panel, 'POST', '/api/receipts/one-by-one');
   await waitForText(panel, '[data-testid="n-plus-one"]', /send-receipt/);
   // Let the workers get through some of the receipts, so the states and timeline have colour,
   // and open one that is done: its detail shows timings and a return value.

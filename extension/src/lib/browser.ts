@@ -94,3 +94,27 @@ export async function requestHostAccess(origin: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Copies text to the clipboard. The Clipboard API is refused inside DevTools panels in some
+ * browsers, so a selected, off-screen textarea and `copy` are the fallback.
+ */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const focused = document.activeElement as HTMLElement | null;
+    const area = document.createElement('textarea');
+    area.value = text;
+    area.setAttribute('readonly', '');
+    area.style.position = 'fixed';
+    area.style.left = '-9999px';
+    document.body.append(area);
+    area.select();
+    const done = document.execCommand('copy');
+    area.remove();
+    focused?.focus(); // the keyboard stays where the user was
+    return done;
+  }
+}

@@ -1,4 +1,4 @@
-import type { ErrorResponse, JobStatus, RequestListResponse, RequestRecord, RequestStatusResponse } from 'taskscope/protocol';
+import type { ApiIndexResponse, ErrorResponse, JobStatus, RequestListResponse, RequestRecord, RequestStatusResponse } from 'taskscope/protocol';
 import { SUPPORTED_VERSION } from './headers.js';
 
 /** What a fetch of the debug API answered: a status and the parsed JSON body (or `null`). */
@@ -127,6 +127,18 @@ export function fetchStatus(fetcher: Fetcher, url: string, token: string | null)
 /** Fetches the server's most recent requests, newest first. */
 export function fetchRecent(fetcher: Fetcher, origin: string, prefix: string, token: string | null): Promise<Result<RequestListResponse>> {
   return get<RequestListResponse>(fetcher, `${origin}${prefix}/requests`, token, isList);
+}
+
+const isIndex = (b: unknown): boolean => !!b && typeof b === 'object' && (b as ApiIndexResponse).name === 'taskscope';
+
+/** Fetches `GET {prefix}`: what the server is, and its root directory when this machine is its host. */
+export function fetchIndex(fetcher: Fetcher, origin: string, prefix: string, token: string | null): Promise<Result<ApiIndexResponse>> {
+  return get<ApiIndexResponse>(fetcher, `${origin}${prefix}`, token, isIndex);
+}
+
+/** True while late (fire-and-forget) tasks may still be added to the record. */
+export function lateWindowOpen(record: RequestRecord, now: number): boolean {
+  return record.lateUntil === null ? record.request.status === null || record.request.durationMs === null : now < record.lateUntil;
 }
 
 /** States after which a job will not change by itself. */

@@ -1,4 +1,5 @@
-import type { RecordSummary, StackFrame, TaskRecord } from 'taskscope/protocol';
+import type { StackFrame, TaskRecord } from 'taskscope/protocol';
+import type { AddCounts } from './adds.js';
 
 /** `0.42 ms`, `12.3 ms`, `1.25 s`, `3 min 5 s`; `—` for a missing value. */
 export function formatMs(ms: number | null | undefined): string {
@@ -15,12 +16,39 @@ export function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** The request's one-line summary, e.g. `12 jobs (8 immediate, 4 delayed) · 45.2 ms enqueueing`. */
-export function summaryLine(summary: RecordSummary): string {
-  const parts = [`${summary.immediate} immediate`, `${summary.delayed} delayed`];
-  if (summary.failed) parts.push(`${summary.failed} failed to enqueue`);
-  if (summary.late) parts.push(`${summary.late} late`);
-  return `${plural(summary.total, 'job')} (${parts.join(', ')}) · ${formatMs(summary.enqueueMs)} enqueueing`;
+/**
+ * The request's one-line summary, e.g. `12 jobs (8 immediate, 4 delayed) · 45.2 ms enqueueing`,
+ * or, when some adds made no job of their own, `3 adds → 2 jobs (…) · 1 merged into an existing job`.
+ */
+export function summaryLine(counts: AddCounts, enqueueMs: number): string {
+  const head = counts.adds === counts.jobs ? plural(counts.jobs, 'job') : `${plural(counts.adds, 'add')} → ${plural(counts.jobs, 'job')}`;
+  const kinds = counts.jobs > 0 ? [`${counts.immediate} immediate`, `${counts.delayed} delayed`] : [];
+  if (counts.late) kinds.push(`${counts.late} late`);
+  const parts = [kinds.length ? `${head} (${kinds.join(', ')})` : head];
+  if (counts.failed) parts.push(`${plural(counts.failed, 'add')} failed`);
+  if (counts.merged) parts.push(`${counts.merged} merged into ${counts.merged === 1 ? 'an existing job' : 'existing jobs'}`);
+  const calls = counts.calls > 0 && counts.calls < counts.adds ? ` in ${plural(counts.calls, 'call')}` : '';
+  parts.push(`${formatMs(enqueueMs)} enqueueing${calls}`);
+  return parts.join(' · ');
+}
+
+/** A job's enqueue time; a batch's is shared: `8.9 ms, one call for 3 jobs`. */
+export function formatEnqueue(task: Pick<TaskRecord, 'enqueueMs' | 'callSize'>): string {
+  return task.callSize > 1 ? `${formatMs(task.enqueueMs)}, one call for ${task.callSize} jobs` : formatMs(task.enqueueMs);
+}
+
+/** A delay as people say it: `30 s`, `1 min 30 s`, `1.5 s`, `250 ms`. */
+export function formatDelayMs(ms: number): string {
+  if (ms >= 1000 && ms % 1000 === 0) {
+    const s = ms / 1000;
+    return s < 60 ? `${s} s` : s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;
+  }
+  return formatMs(ms);
+}
+
+/** Local wall-clock time to the second, e.g. `14:03:07`. */
+export function formatTime(epochMs: number | null): string {
+  return formatClock(epochMs).replace(/\.\d{3}$/, '');
 }
 
 /** The last path segments of a file, short enough for a table cell. */
@@ -50,9 +78,9 @@ export function formatClock(epochMs: number | null): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-/** The "delay / scheduled for" cell of the job table. */
+/** The "delay / due" cell of the job table: `30 s → 10:42:07`. */
 export function formatDelay(task: TaskRecord): string {
-  if (task.delayMs > 0 && task.scheduledFor !== null) return `${formatMs(task.delayMs)} → ${formatClock(task.scheduledFor)}`;
-  if (task.delayMs > 0) return formatMs(task.delayMs);
+  if (task.delayMs > 0 && task.scheduledFor !== null) return `${formatDelayMs(task.delayMs)} → ${formatTime(task.scheduledFor)}`;
+  if (task.delayMs > 0) return formatDelayMs(task.delayMs);
   return '—';
 }

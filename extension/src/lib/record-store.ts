@@ -1,6 +1,8 @@
 import type { JobStatus, RequestRecord } from 'taskscope/protocol';
 import type { TrackedResponse } from './headers.js';
 import type { Problem } from './debug-api.js';
+import { countAdds } from './adds.js';
+import { filterNeedle, taskMatches } from './job-filter.js';
 
 /** One line of the request list and everything loaded for it. */
 export interface RequestEntry {
@@ -41,21 +43,36 @@ export function patchEntry(entries: readonly RequestEntry[], id: string, patch: 
   return entries.map((e) => (e.hit.id === id ? { ...e, ...patch } : e));
 }
 
-/** Case-insensitive match on method, path, status and the jobs' queue and names once loaded. */
+/**
+ * Case-insensitive match on method, path and status, and once loaded on the jobs' names, queues,
+ * states ("failed") and data text.
+ */
 export function filterEntries(entries: readonly RequestEntry[], text: string, onlyWithJobs = false): RequestEntry[] {
-  const needle = text.trim().toLowerCase();
+  const needle = filterNeedle(text);
   // A request whose count is not known yet stays listed until its record says otherwise.
-  const withJobs = onlyWithJobs ? entries.filter((e) => jobCount(e) !== 0) : (entries as RequestEntry[]);
+  const withJobs = onlyWithJobs ? entries.filter((e) => addCount(e) !== 0) : (entries as RequestEntry[]);
   if (!needle) return withJobs;
   return withJobs.filter((e) => {
     const head = `${e.hit.method} ${e.hit.path} ${e.hit.status}`.toLowerCase();
     if (head.includes(needle)) return true;
     const tasks = e.record?.tasks ?? [];
-    return tasks.some((t) => t.name.toLowerCase().includes(needle) || t.queue.toLowerCase().includes(needle));
+    return tasks.some((t) => taskMatches(t, e.statuses.get(t.seq), needle));
   });
 }
 
-/** Number of jobs to show in the list: the record's total, else the Server-Timing hint. */
+/** Jobs to show in the list: those that exist (not failed or merged adds), else the Server-Timing hint. */
 export function jobCount(entry: RequestEntry): number | null {
-  return entry.record?.summary.total ?? entry.hit.taskCount;
+  return entry.record ? countAdds(entry.record, entry.statuses).jobs : entry.hit.taskCount;
+}
+
+/** Adds the request made, when its record is loaded (they may be more than its jobs). */
+export function addCount(entry: RequestEntry): number | null {
+  return entry.record ? entry.record.summary.total : entry.hit.taskCount;
+}
+
+/** True when a job of the request failed, or one of its adds did. */
+export function hasFailure(entry: RequestEntry): boolean {
+  if (entry.record?.tasks.some((t) => t.error !== null)) return true;
+  for (const status of entry.statuses.values()) if (status.state === 'failed') return true;
+  return false;
 }

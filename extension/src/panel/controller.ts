@@ -1,5 +1,7 @@
-import { addHit, jobCount, patchEntry, type RequestEntry } from '../lib/record-store.js';
-import { allFinished, fetchRecent, fetchRecord, fetchStatus, indexStatuses, type Fetcher } from '../lib/debug-api.js';
+import { addCount, addHit, patchEntry, type RequestEntry } from '../lib/record-store.js';
+import {
+  allFinished, fetchIndex, fetchRecent, fetchRecord, fetchStatus, indexStatuses, lateWindowOpen, type Fetcher,
+} from '../lib/debug-api.js';
 import { recordUrlFor, type TrackedResponse, type HarEntryLike, trackedFromHar } from '../lib/headers.js';
 import { StatusPoller, type PollOutcome } from '../lib/status-poller.js';
 import type { Settings } from '../lib/settings.js';
@@ -14,6 +16,8 @@ export interface ControllerDeps {
   sleep?: (ms: number) => Promise<void>;
   pollIntervalMs?: number;
   pollMaxMs?: number;
+  /** Puts text on the clipboard; resolves to whether it worked. */
+  copyText?: (text: string) => Promise<boolean>;
 }
 
 /** Records loaded at once; a HAR with a hundred tracked requests must not open a hundred sockets. */
@@ -30,6 +34,8 @@ export class PanelController {
   #queue: string[] = [];
   #loading = 0;
   #userSelected = false;
+  /** Origins whose `GET {prefix}` was asked for (its root directory, for editor links). */
+  #indexAsked = new Set<string>();
 
   constructor(state: PanelState, deps: ControllerDeps) {
     this.#state = state;
@@ -56,8 +62,23 @@ export class PanelController {
   /** Handles one finished request of the inspected page. */
   onHarEntry(entry: HarEntryLike): void {
     this.#state.responsesSeen++;
+    this.#placeNavigation(entry);
     const hit = trackedFromHar(entry, this.#now());
     if (hit) this.addHit(hit);
+  }
+
+  /**
+   * DevTools reports a navigation once the new page's document has answered, after its request
+   * started: the page-load line goes above that document request, not below it.
+   */
+  #placeNavigation(entry: HarEntryLike): void {
+    const navigations = this.#state.navigations;
+    const last = navigations.at(-1);
+    if (!last || entry.request.url !== last.url || !entry.startedDateTime) return;
+    const started = Date.parse(entry.startedDateTime);
+    if (Number.isFinite(started) && started < last.at && last.at - started < 60_000) {
+      this.#state.navigations = [...navigations.slice(0, -1), { ...last, at: started }];
+    }
   }
 
   /** Lists a tracked response and loads its record. The selection never moves once made. */
@@ -66,15 +87,35 @@ export class PanelController {
     this.#state.entries = addHit(before, hit);
     this.#state.lastOrigin = hit.origin;
     if (this.#state.entries === before) return;
-    // Until the user picks one, show the newest request that has jobs (not the page's own
-    // GET / or its favicon); once they pick, the selection stays put while they read.
-    const current = this.#state.selected;
-    const currentIsEmpty = current !== null && jobCount(current) === 0;
-    if (current === null || (!this.#userSelected && currentIsEmpty && (hit.taskCount ?? 1) > 0)) {
-      this.#state.selectedId = hit.id;
+    this.#autoSelect();
+    this.#askIndex(hit.origin);
+    this.#enqueueLoad(hit.id);
+  }
+
+  /**
+   * Until the user picks one, shows the newest request that enqueued something (not the page's
+   * own GET / or its favicon); once they pick, the selection stays put while they read.
+   */
+  #autoSelect(): void {
+    if (this.#userSelected) return;
+    const visible = this.#state.visibleEntries;
+    const pick = visible.find((e) => (addCount(e) ?? 1) > 0) ?? visible[0] ?? null;
+    const id = pick?.hit.id ?? null;
+    if (id !== this.#state.selectedId) {
+      this.#state.selectedId = id;
       this.#state.selectedSeq = null;
     }
-    this.#enqueueLoad(hit.id);
+  }
+
+  /** Asks a server once for its root directory, so editor links work with no setting on this machine. */
+  #askIndex(origin: string): void {
+    if (this.#indexAsked.has(origin)) return;
+    this.#indexAsked.add(origin);
+    void fetchIndex(this.#deps.fetcher, origin, this.#state.settings.prefix, this.tokenFor(origin)).then((result) => {
+      if (result.ok && typeof result.value.root === 'string' && result.value.root) {
+        this.#state.serverRoots = { ...this.#state.serverRoots, [origin]: result.value.root };
+      } else if (!result.ok) this.#indexAsked.delete(origin); // try again with the next response
+    });
   }
 
   #enqueueLoad(id: string): void {
@@ -93,7 +134,7 @@ export class PanelController {
     }
   }
 
-  /** Loads (or reloads) a request's record, then starts live status when jobs are unfinished. */
+  /** Loads (or reloads) a request's record, then follows it while jobs are unfinished or late ones may come. */
   async load(id: string): Promise<void> {
     const entry = this.#entry(id);
     if (!entry) return;
@@ -110,25 +151,60 @@ export class PanelController {
       return;
     }
     this.#patch(id, { loading: false, record: result.value, problem: null });
-    if (result.value.tasks.some((t) => t.jobId !== null)) this.startPolling(id);
+    this.#autoSelect();
+    const record = result.value;
+    if (record.tasks.some((t) => t.jobId !== null) || lateWindowOpen(record, this.#now())) this.startPolling(id);
   }
 
-  /** Fetches the status of a request's jobs once. */
+  /** Fetches the record again, once, without the retry for fresh responses. */
+  async #refetchRecord(id: string): Promise<void> {
+    const entry = this.#entry(id);
+    if (!entry) return;
+    const { hit } = entry;
+    const result = await fetchRecord(this.#deps.fetcher, hit.recordUrl, this.tokenFor(hit.origin), { respondedAt: 0, delays: [] });
+    if (!this.#entry(id)) return;
+    if (result.ok) this.#patch(id, { record: result.value, problem: null });
+    else this.#patch(id, { statusProblem: result.problem });
+  }
+
+  /**
+   * Fetches the status of a request's jobs once. When the record changed on the server since it
+   * was fetched (a late task, an enqueue result), fetches the record again, and only then: a
+   * record of 1,000 tasks is not downloaded again on every poll.
+   */
   async refreshStatus(id: string): Promise<PollOutcome> {
     const entry = this.#entry(id);
     if (!entry?.record) return 'finished';
     const result = await fetchStatus(this.#deps.fetcher, entry.hit.statusUrl, this.tokenFor(entry.hit.origin));
-    const current = this.#entry(id);
+    let current = this.#entry(id);
     if (!current?.record) return 'finished';
     if (!result.ok) {
       this.#patch(id, { statusProblem: result.problem });
       // Expired or refused: polling again will not help.
       return result.problem.kind === 'unreachable' ? 'pending' : 'finished';
     }
-    const statuses = indexStatuses(current.record, result.value.jobs);
+    let answer = result.value;
+    const known = current.record;
+    if ((typeof answer.revision === 'number' && answer.revision > (known.revision ?? 0)) || answer.taskCount > known.summary.total) {
+      await this.#refetchRecord(id);
+      current = this.#entry(id);
+      if (!current?.record) return 'finished';
+      // The new tasks' jobs were not in that answer yet: ask once more, now, not a second later.
+      const fresh = current.record;
+      const seen = new Set(answer.jobs.map((j) => j.seq));
+      if (fresh.tasks.some((t) => t.jobId !== null && !seen.has(t.seq))) {
+        const again = await fetchStatus(this.#deps.fetcher, current.hit.statusUrl, this.tokenFor(current.hit.origin));
+        if (again.ok) answer = again.value;
+        current = this.#entry(id);
+        if (!current?.record) return 'finished';
+      }
+    }
+    const record = current.record;
+    const statuses = indexStatuses(record, answer.jobs);
     this.#patch(id, { statuses, statusProblem: null, statusAt: this.#now() });
     this.#state.now = this.#now();
-    return allFinished(current.record, statuses) ? 'finished' : 'pending';
+    const lateOpen = answer.lateUntil === null ? lateWindowOpen(record, this.#now()) : this.#now() < answer.lateUntil;
+    return allFinished(record, statuses) && !lateOpen ? 'finished' : 'pending';
   }
 
   /** Starts (or restarts, with a fresh two-minute budget) live status for one request. */
@@ -149,8 +225,9 @@ export class PanelController {
     poller.start();
   }
 
-  /** The Refresh button: one status call now, and live status again if jobs are unfinished. */
+  /** The Refresh button: the record again (late tasks), one status call, and live status again if jobs are unfinished. */
   async refresh(id: string): Promise<void> {
+    await this.#refetchRecord(id);
     const outcome = await this.refreshStatus(id);
     if (outcome === 'pending') this.startPolling(id);
   }
@@ -172,15 +249,19 @@ export class PanelController {
     this.#state.entries = [];
     this.#state.selectedId = null;
     this.#state.selectedSeq = null;
+    this.#state.navigations = [];
+    // What the page sent before the Clear says nothing about the next responses.
+    this.#state.responsesSeen = 0;
     this.#userSelected = false;
   }
 
-  /** The inspected page navigated: start over unless the user preserves the log. */
-  onNavigate(): void {
+  /** The inspected page navigated: start over unless the user preserves the log, then mark the page load. */
+  onNavigate(url = ''): void {
     if (!this.#state.settings.preserveLog) {
       this.clear();
-      this.#state.responsesSeen = 0;
+      return;
     }
+    this.#state.navigations = [...this.#state.navigations, { at: this.#now(), url }];
   }
 
   /** The user picked a request: from now on new requests do not move the selection. */
@@ -188,6 +269,22 @@ export class PanelController {
     this.#userSelected = id !== null;
     if (id !== this.#state.selectedId) this.#state.selectedSeq = null;
     this.#state.selectedId = id;
+  }
+
+  /** The user opened a job (or closed it with `null`): the request they read stays selected. */
+  selectJob(seq: number | null): void {
+    if (this.#state.selectedId !== null) this.#userSelected = true;
+    this.#state.selectedSeq = seq;
+  }
+
+  /** Copies text for the user and says so (or that it could not) in one line. */
+  async copy(text: string, what: string): Promise<void> {
+    const done = (await this.#deps.copyText?.(text)) ?? false;
+    this.#state.toast = done ? `Copied ${what}` : `Could not copy ${what}`;
+    const toast = this.#state.toast;
+    setTimeout(() => {
+      if (this.#state.toast === toast) this.#state.toast = null;
+    }, 2500);
   }
 
   /** Lists the server's recent requests (also those made before DevTools opened). */

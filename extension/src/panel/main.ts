@@ -3,12 +3,12 @@ import './panel.css';
 import App from './App.svelte';
 import { createPanelState } from './state.svelte.js';
 import { PanelController } from './controller.js';
-import { currentTheme, fetchJson, listenToNetwork, loadSettings, onThemeChange, readHar, requestHostAccess, saveSettings } from '../lib/browser.js';
+import { copyText, currentTheme, fetchJson, listenToNetwork, loadSettings, onThemeChange, readHar, requestHostAccess, saveSettings } from '../lib/browser.js';
 import { BRIDGE_KEY, PENDING_KEY, type PanelBridge } from '../lib/bridge.js';
 import type { TrackedResponse } from '../lib/headers.js';
 
 const state = createPanelState();
-const controller = new PanelController(state, { fetcher: fetchJson, saveSettings, requestHostAccess });
+const controller = new PanelController(state, { fetcher: fetchJson, saveSettings, requestHostAccess, copyText });
 
 function applyTheme(theme: 'light' | 'dark'): void {
   state.theme = theme;
@@ -31,7 +31,7 @@ async function start(): Promise<void> {
   state.settings = await loadSettings();
   listenToNetwork(
     (entry) => controller.onHarEntry(entry),
-    () => controller.onNavigate(),
+    (url) => controller.onNavigate(url),
   );
   const pending = (win[PENDING_KEY] as TrackedResponse[] | undefined) ?? [];
   delete win[PENDING_KEY];

@@ -17,11 +17,18 @@ export class PanelState {
   /** A one-line message about a panel-wide action (e.g. "Load recent" failed). */
   notice = $state<string | null>(null);
   settingsOpen = $state(false);
+  /** A passing confirmation, e.g. "Copied the record as JSON". */
+  toast = $state<string | null>(null);
+  /** Root directory each server reported for itself (loopback only), for editor links with no setting. */
+  serverRoots = $state.raw<Record<string, string>>({});
+  /** Page loads seen while Preserve log is on, to draw a line between them in the list. */
+  navigations = $state.raw<Array<{ at: number; url: string }>>([]);
   /** Ticks every second while something is live, so running bars in the timeline grow. */
   now = $state(Date.now());
 
   visibleEntries = $derived(filterEntries(this.entries, this.filter, this.settings.onlyWithJobs));
-  selected = $derived(this.entries.find((e) => e.hit.id === this.selectedId) ?? null);
+  /** The request shown in the detail: only while the filter lets it be listed. */
+  selected = $derived(this.visibleEntries.find((e) => e.hit.id === this.selectedId) ?? null);
   polling = $derived(this.entries.some((e) => e.polling));
 }
 
