@@ -11,6 +11,8 @@
  * ```
  */
 
+export * from './protocol-runs.js'; // job runs and lineage (issue 11)
+
 /** The protocol version every debug-API answer carries in `version`. */
 export const PROTOCOL_VERSION = 1 as const;
 

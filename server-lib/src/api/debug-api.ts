@@ -4,6 +4,7 @@ import { PROTOCOL_VERSION, type ApiIndexResponse, type ErrorResponse, type Reque
 import { toListItem } from '../store/store.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
+import { JOB_RUNS_ENDPOINTS, routeJobRuns } from './job-runs-routes.js';
 
 /** A debug-API request, as any framework can describe it. */
 export interface ApiRequest extends GuardedRequest {
@@ -53,7 +54,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
     const [first, second, third, fourth] = segments;
     if (first === undefined) {
       const index: ApiIndexResponse = {
-        version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}'],
+        version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}', ...JOB_RUNS_ENDPOINTS],
         root: isLoopback(request.remoteAddress) ? runtime.options.root : null,
       };
       return index;
@@ -76,6 +77,8 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
       const [status] = await statusReader.read([{ queue: second, prefix: queuePrefix, jobId: third }]);
       return { version: PROTOCOL_VERSION, ...status };
     }
+    const runs = await routeJobRuns(segments, query, { runtime, statusReader, findRecord, checkName, fromStore }); // job runs (issue 11)
+    if (runs !== undefined) return runs;
     throw new ApiError(404, 'not_found', `No such Taskscope endpoint: ${prefix}/${segments.join('/')}`.slice(0, 300));
   }
 

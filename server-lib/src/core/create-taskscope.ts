@@ -6,6 +6,7 @@ import { RequestRecording } from './request-recording.js';
 import { createRuntime } from './runtime.js';
 import type { Store } from '../store/store.js';
 import type { TrackingHeaders } from './tracking-headers.js';
+import { enableJobRuns } from '../worker/enable-job-runs.js';
 
 export type { TrackingHeaders } from './tracking-headers.js';
 
@@ -61,6 +62,8 @@ export function createTaskscope(options?: TaskscopeOptions): Taskscope {
     serialize: runtime.serialize,
   });
   const api = createDebugApi(runtime, statusReader);
+  // Job runs (issue 11): Workers in this process record what each job of a tracked request did.
+  const stopJobRuns = resolved.bullmq.instrument && resolved.bullmq.runs ? enableJobRuns(runtime) : undefined;
 
   return {
     enabled: true,
@@ -69,6 +72,7 @@ export function createTaskscope(options?: TaskscopeOptions): Taskscope {
     api,
     track: (method, url) => new RequestRecording(runtime, method, url),
     async close() {
+      stopJobRuns?.();
       await statusReader.close();
       if (!resolved.store) await runtime.store.close?.();
     },
