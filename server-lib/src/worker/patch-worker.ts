@@ -2,7 +2,7 @@
  * Patches BullMQ's `Worker` and `Job` so each attempt of a job descending from a tracked request
  * is recorded. Checked against bullmq 6.7's source: `Worker#processJob` runs one attempt from
  * start to its move to completed/failed/delayed (so the outcome BullMQ chose is known when it
- * settles); `Worker#callProcessJob` is the call of the processor; `Worker#emit('stalled', id)`
+ * settles); `Worker#handleCompleted` and `Worker#handleFailed` receive the processor's result or error; `Worker#emit('stalled', id)`
  * is how the stalled checker reports a job whose worker stopped renewing its lock; `Job#log`
  * and `Job#updateProgress` are what processors call. Each wrapper returns the original's value
  * (the same promise) and rethrows its error: the worker behaves exactly as without Taskscope.
@@ -63,21 +63,17 @@ function processJob(original: AnyFunction): AnyFunction {
   };
 }
 
-function callProcessJob(original: AnyFunction): AnyFunction {
-  return function (this: unknown, ...args: unknown[]): unknown {
-    const active = running.get(args[0] as object);
-    if (active === undefined) return original.apply(this, args);
-    let result: unknown;
-    try {
-      result = original.apply(this, args);
-    } catch (error) {
-      active.processed = { error };
-      throw error;
-    }
-    observe(result, (failure) => {
-      active.processed = failure ?? {};
-    });
-    return result;
+/**
+ * How the processor ended, read from the arguments BullMQ hands to `handleCompleted(result, job)`
+ * and `handleFailed(error, job)`. Nothing is attached to the processor's promise: a second
+ * reaction on it would cut the async frames V8 adds to the stack of the processor's error, which
+ * BullMQ stores in the job's `stacktrace`.
+ */
+function noteProcessed(failed: boolean): (original: AnyFunction) => AnyFunction {
+  return (original) => function (this: unknown, ...args: unknown[]): unknown {
+    const active = running.get(args[1] as object);
+    if (active !== undefined) active.processed = failed ? { error: args[0] } : {};
+    return original.apply(this, args);
   };
 }
 
@@ -136,7 +132,8 @@ export function patchWorkers(bullmq: WorkerModule): () => void {
     const jobProto = typeof bullmq.Job === 'function' ? (bullmq.Job.prototype as Holder) : undefined;
     const undos = [
       patch(proto, 'processJob', processJob),
-      patch(proto, 'callProcessJob', callProcessJob),
+      patch(proto, 'handleCompleted', noteProcessed(false)),
+      patch(proto, 'handleFailed', noteProcessed(true)),
       patch(proto, 'emit', emit),
       ...(jobProto ? [
         patch(jobProto, 'log', jobMethod((active, line) => active.run.addLog(line))),
