@@ -10,8 +10,13 @@ import { RunRecording, type RunnerInfo } from './run-recording.js';
 import type { JobKey } from './run-store.js';
 import type { JobLineage } from '../protocol-runs.js';
 
-/** A job added this recently may be picked up before its link reached the shared store: asked again when it ends. */
-const RECHECK_WINDOW_MS = 10_000;
+/**
+ * A job added this recently may be picked up before its link reached the shared store (the web
+ * app writes it once BullMQ's add answered, while a blocked worker is woken by the same add), or
+ * before the job that enqueued it knew its own lineage: it is asked again, less and less often.
+ */
+const RECHECK_WINDOW_MS = 5_000;
+const RECHECK_AFTER_MS = [5, 20, 50, 100, 250, 500, 1000, 2000];
 
 /** What of a BullMQ Worker the tracer reads. */
 export interface WorkerLike {
@@ -36,9 +41,6 @@ export interface ActiveRun {
   attemptsMadeBefore: number;
   /** Set when the processor settled: `{}` resolved, `{ error }` threw. */
   processed?: { error?: unknown };
-  /** The link was not found at start and the job is young: ask again at the end. */
-  recheck: boolean;
-  ended: boolean;
   contexts: JobRunsContext[];
 }
 
@@ -52,6 +54,27 @@ function runnerOf(worker: WorkerLike): RunnerInfo {
 /** The job's place in BullMQ, as the worker processing it sees it. */
 export function jobKeyOf(worker: WorkerLike, jobId: string): JobKey {
   return { prefix: worker.opts?.prefix ?? 'bull', queue: worker.name, jobId };
+}
+
+function isYoung(job: JobLike): boolean {
+  return typeof job.timestamp === 'number' && Date.now() - job.timestamp < RECHECK_WINDOW_MS;
+}
+
+/** Asks the shared stores for the job's link, again while it is young, until found or not. */
+function lookUp(active: ActiveRun, primary: JobRunsContext, round: number): void {
+  const { run, job, contexts } = active;
+  findInStores(contexts, run.job).then(
+    (found) => {
+      if (found) return run.decide(found[0], found[1]);
+      const delay = RECHECK_AFTER_MS[round];
+      if (delay === undefined || !isYoung(job)) return run.decide(undefined, undefined);
+      setTimeout(() => lookUp(active, primary, round + 1), delay).unref();
+    },
+    (error: unknown) => {
+      primary.runtime.log.warnOnce('runs-lookup', 'could not read the link of a job to its request', error);
+      run.decide(undefined, undefined);
+    },
+  );
 }
 
 async function findInStores(contexts: JobRunsContext[], key: JobKey): Promise<[JobRunsContext, JobLineage] | undefined> {
@@ -82,24 +105,12 @@ export function startRun(worker: WorkerLike, job: JobLike): ActiveRun | undefine
     if (lineage === undefined) continue;
     const run = new RunRecording(context.runtime, key, attempt, runnerOf(worker));
     run.decide(context, lineage);
-    return { run, job, attemptsMadeBefore: job.attemptsMade ?? 0, recheck: false, ended: false, contexts };
+    return { run, job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
   }
   if (contexts.every((context) => context.localOnly)) return undefined;
   const primary = contexts[contexts.length - 1]!;
-  const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, recheck: false, ended: false, contexts };
-  const young = typeof job.timestamp === 'number' && Date.now() - job.timestamp < RECHECK_WINDOW_MS;
-  findInStores(contexts, key).then(
-    (found) => {
-      if (found) active.run.decide(found[0], found[1]);
-      else if (young && active.ended) recheck(active);
-      else if (young) active.recheck = true;
-      else active.run.decide(undefined, undefined);
-    },
-    (error: unknown) => {
-      primary.runtime.log.warnOnce('runs-lookup', 'could not read the link of a job to its request', error);
-      active.run.decide(undefined, undefined);
-    },
-  );
+  const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
+  lookUp(active, primary, 0);
   return active;
 }
 
@@ -121,14 +132,4 @@ export function endRun(active: ActiveRun): void {
   }
   const error = processed && 'error' in processed ? processed.error : outcome === 'failed' ? new Error(String(job.failedReason)) : undefined;
   run.finish(outcome, error, retried);
-  active.ended = true;
-  if (active.recheck) recheck(active);
-}
-
-function recheck({ run, contexts }: ActiveRun): void {
-  if (run.decided) return;
-  findInStores(contexts, run.job).then(
-    (found) => run.decide(found?.[0], found?.[1]),
-    () => run.decide(undefined, undefined),
-  );
 }
