@@ -72,6 +72,11 @@ export function registerJobRuns(runtime: TaskscopeRuntime): () => void {
     runs,
     localOnly: runs instanceof MemoryRunStore,
     link(entries) {
+      // A store in this process's memory is its own local copy; a shared one gets one here too.
+      if (runs instanceof MemoryRunStore) {
+        runs.linkNow(entries);
+        return;
+      }
       for (const { job, lineage } of entries) {
         const key = jobKeyString(job);
         local.delete(key);
@@ -83,7 +88,7 @@ export function registerJobRuns(runtime: TaskscopeRuntime): () => void {
       }
       runs.link(entries).catch((error: unknown) => runtime.log.warnOnce('runs-link', 'could not store the link of a job to its request', error));
     },
-    localLineage: (job) => local.get(jobKeyString(job)),
+    localLineage: (job) => (runs instanceof MemoryRunStore ? runs.lineageNow(job) : local.get(jobKeyString(job))),
   };
   byRuntime.set(runtime, context);
   active.add(context);

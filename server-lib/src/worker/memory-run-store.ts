@@ -9,8 +9,8 @@ const MAX_STALLS = 10;
 
 interface Entry {
   lineage: JobLineage;
-  /** Runs as JSON: a string is about a third of the object it describes. */
-  runs: Map<number, string>;
+  /** Runs as JSON (a string is about a third of the object it describes); made on the first run. */
+  runs: Map<number, string> | undefined;
   dropped: number;
   stalls: number[];
   expiresAt: number;
@@ -32,12 +32,17 @@ export class MemoryRunStore implements RunStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   async link(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): Promise<void> {
+    this.linkNow(entries);
+  }
+
+  /** As `link`, synchronously: the store is in this process. */
+  linkNow(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): void {
     const expiresAt = this.now() + TTL_MS;
     for (const { job, lineage } of entries) {
       const key = jobKeyString(job);
       const known = this.jobs.get(key);
       this.jobs.delete(key);
-      this.jobs.set(key, known ? { ...known, lineage, expiresAt } : { lineage, runs: new Map(), dropped: 0, stalls: [], expiresAt });
+      this.jobs.set(key, known ? { ...known, lineage, expiresAt } : { lineage, runs: undefined, dropped: 0, stalls: [], expiresAt });
     }
     for (const [key] of this.jobs) {
       if (this.jobs.size <= MAX_JOBS) break;
@@ -46,6 +51,11 @@ export class MemoryRunStore implements RunStore {
   }
 
   async lineage(job: JobKey): Promise<JobLineage | undefined> {
+    return this.lineageNow(job);
+  }
+
+  /** As `lineage`, synchronously. */
+  lineageNow(job: JobKey): JobLineage | undefined {
     return this.entry(job)?.lineage;
   }
 
@@ -53,7 +63,7 @@ export class MemoryRunStore implements RunStore {
     const entry = this.entry(job);
     if (!entry) return;
     if (json === null) entry.dropped += 1;
-    else entry.runs.set(attempt, json);
+    else (entry.runs ??= new Map()).set(attempt, json);
   }
 
   async noteStall(job: JobKey, at: number): Promise<void> {
@@ -65,7 +75,7 @@ export class MemoryRunStore implements RunStore {
     return jobs.map((job) => {
       const entry = this.entry(job);
       if (!entry) return undefined;
-      const runs = [...entry.runs].sort((a, b) => a[0] - b[0]).map(([, json]) => JSON.parse(json) as JobRun);
+      const runs = [...(entry.runs ?? [])].sort((a, b) => a[0] - b[0]).map(([, json]) => JSON.parse(json) as JobRun);
       return { lineage: entry.lineage, runs, droppedRuns: entry.dropped, stalls: [...entry.stalls] };
     });
   }

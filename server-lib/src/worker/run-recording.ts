@@ -15,6 +15,17 @@ import { clip } from '../core/clip.js';
 /** Changes to a running attempt (progress, logs, enqueues) are written together at most this often. */
 const FLUSH_MS = 50;
 
+// One shared, unref'd timer writes the runs that changed, rather than a timer per run: most
+// attempts are short and are written once, when they end, before the timer comes.
+const changedRuns = new Set<RunRecording>();
+let flushTimer: NodeJS.Timeout | undefined;
+function flushChanged(): void {
+  flushTimer = undefined;
+  const runs = [...changedRuns];
+  changedRuns.clear();
+  for (const run of runs) run.flush();
+}
+
 type Decision = 'unknown' | 'tracked' | 'untracked';
 
 /** The worker that runs an attempt. */
@@ -53,7 +64,6 @@ export class RunRecording implements BatchRecording {
   private beyondDepth = 0;
   /** Settled tasks whose jobs are linked once the decision is known. */
   private unlinked: TaskEntry[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
   private droppedNoted = false;
   private finishedAt: number | null = null;
   private runMs: number | null = null;
@@ -210,14 +220,15 @@ export class RunRecording implements BatchRecording {
   /** Something changed: written within {@link FLUSH_MS}, so a short attempt is written once, when it ends. */
   private changed(): void {
     if (this.decision !== 'tracked') return; // written once decided
-    if (this.flushTimer !== undefined) return;
-    this.flushTimer = setTimeout(() => this.flush(), FLUSH_MS);
-    this.flushTimer.unref();
+    changedRuns.add(this);
+    if (flushTimer !== undefined) return;
+    flushTimer = setTimeout(flushChanged, FLUSH_MS);
+    flushTimer.unref();
   }
 
-  private flush(): void {
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+  /** Writes the run now (at its end, or from the shared timer). */
+  flush(): void {
+    changedRuns.delete(this);
     const owner = this.owner;
     if (this.decision !== 'tracked' || owner === undefined) return;
     let json: string | null;
