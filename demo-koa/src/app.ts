@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import Koa from 'koa';
+import type { TaskscopeOptions } from 'taskscope';
 import { taskscope } from 'taskscope/koa';
 import type { ShopQueues } from './queues.js';
 import { billingRoutes } from './routes/billing.js';
@@ -20,10 +21,10 @@ export interface ShopApp {
 }
 
 /** Builds the demo shop: Taskscope first, then the home page, then the JSON routes. */
-export function createShopApp(queues: ShopQueues): ShopApp {
+export function createShopApp(queues: ShopQueues, options: TaskscopeOptions = {}): ShopApp {
   const app = new Koa();
   // First, so every request after it is recorded. BullMQ is instrumented with no more code.
-  const debug = taskscope();
+  const debug = taskscope(options);
   app.use(debug);
   app.use(staticFiles());
   app.use(deskScript()); // the live order desk's page script (issue 12)

@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { RedisStore } from 'taskscope';
 import { createShopApp } from './app.js';
 import { readConfig } from './config.js';
 import { RedisNotInstalledError, startPrivateRedis, type PrivateRedis } from './private-redis.js';
@@ -30,7 +31,8 @@ const settings = queueSettings(redisUrl, config.queuePrefix);
 
 const queues = createShopQueues(settings);
 const stopWorkers = config.workers ? startWorkers(settings) : undefined;
-const { app, debug } = createShopApp(queues);
+// Workers in another process (`npm run demo:worker`) share the records through Redis.
+const { app, debug } = createShopApp(queues, config.workers ? {} : { store: new RedisStore({ connection: redisUrl }) });
 
 const server = app.listen(config.port);
 // The live order desk (issue 12), attached once the port is ours.

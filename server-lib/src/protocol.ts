@@ -13,6 +13,7 @@
 
 // WebSocket connections (issue 12): their wire types live in their own module.
 export * from './protocol-ws.js';
+export * from './protocol-runs.js'; // job runs and lineage (issue 11)
 
 /** The protocol version every debug-API answer carries in `version`. */
 export const PROTOCOL_VERSION = 1 as const;

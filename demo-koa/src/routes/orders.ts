@@ -2,7 +2,11 @@ import type Router from '@koa/router';
 import type { ShopQueues } from '../queues.js';
 import { newOrder } from '../shop-data.js';
 
-/** Checkout: an email now, a reminder in 30 s, and a fraud check that jumps the queue. */
+/**
+ * Checkout: an email now, a reminder in 30 s, and a fraud check that jumps the queue. The
+ * workers add follow-ups: the confirmation email a receipt PDF, the fraud check one stock
+ * reservation per order line (see processors.ts).
+ */
 export function orderRoutes(router: Router, queues: ShopQueues): void {
   router.post('/api/orders', async function placeOrder(ctx) {
     const order = newOrder(3);
@@ -20,7 +24,7 @@ export function orderRoutes(router: Router, queues: ShopQueues): void {
     // A lower number is a higher priority in BullMQ; 1 runs before everything else waiting.
     const fraudCheck = await queues.fraud.add(
       'check-order',
-      { orderId: order.id, customerId: order.customer.id, totalCents },
+      { orderId: order.id, customerId: order.customer.id, totalCents, lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })) },
       { priority: 1 },
     );
 

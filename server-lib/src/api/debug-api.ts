@@ -6,6 +6,7 @@ import type { TaskscopeRuntime } from '../core/runtime.js';
 import { withTimeout } from '../core/with-timeout.js';
 import type { WsTracker } from '../ws/tracker.js';
 import { routeWs, WsRouteError } from './ws-routes.js';
+import { JOB_RUNS_ENDPOINTS, routeJobRuns } from './job-runs-routes.js';
 
 /** A debug-API request, as any framework can describe it. */
 export interface ApiRequest extends GuardedRequest {
@@ -55,7 +56,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
     const [first, second, third, fourth] = segments;
     if (first === undefined) {
       const index: ApiIndexResponse = {
-        version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}', 'ws', 'ws/{id}'],
+        version: PROTOCOL_VERSION, name: 'taskscope', endpoints: ['requests', 'requests/{id}', 'requests/{id}/status', 'jobs/{queue}/{jobId}', ...JOB_RUNS_ENDPOINTS, 'ws', 'ws/{id}'],
         root: isLoopback(request.remoteAddress) ? runtime.options.root : null,
       };
       return index;
@@ -79,6 +80,8 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
       return { version: PROTOCOL_VERSION, ...status };
     }
     if (first === 'ws') return routeWs(wsTracker, statusReader, segments.slice(1), query);
+    const runs = await routeJobRuns(segments, query, { runtime, statusReader, findRecord, checkName, fromStore }); // job runs (issue 11)
+    if (runs !== undefined) return runs;
     throw new ApiError(404, 'not_found', `No such Taskscope endpoint: ${prefix}/${segments.join('/')}`.slice(0, 300));
   }
 

@@ -7,6 +7,7 @@ import { createRuntime } from './runtime.js';
 import type { Store } from '../store/store.js';
 import type { TrackingHeaders } from './tracking-headers.js';
 import { startWsRecording } from '../ws/index.js';
+import { enableJobRuns } from '../worker/enable-job-runs.js';
 
 export type { TrackingHeaders } from './tracking-headers.js';
 
@@ -63,6 +64,8 @@ export function createTaskscope(options?: TaskscopeOptions): Taskscope {
   });
   const ws = resolved.ws.instrument ? startWsRecording(runtime, resolved.ws) : undefined;
   const api = createDebugApi(runtime, statusReader, ws?.tracker);
+  // Job runs (issue 11): Workers in this process record what each job of a tracked request did.
+  const stopJobRuns = resolved.bullmq.instrument && resolved.bullmq.runs ? enableJobRuns(runtime) : undefined;
 
   return {
     enabled: true,
@@ -72,6 +75,7 @@ export function createTaskscope(options?: TaskscopeOptions): Taskscope {
     track: (method, url) => new RequestRecording(runtime, method, url),
     async close() {
       await ws?.close();
+      stopJobRuns?.();
       await statusReader.close();
       if (!resolved.store) await runtime.store.close?.();
     },

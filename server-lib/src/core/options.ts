@@ -24,6 +24,29 @@ export interface TaskscopeLimits extends SerializeLimits {
    * @defaultValue 30000
    */
   lateGraceMs: number;
+  // --- job runs (issue 11) ---
+  /**
+   * How deep the lineage request → job → follow-up job → … is followed; deeper follow-ups are
+   * counted in their parent run's `enqueued.beyondDepth` and not recorded.
+   * @defaultValue 8
+   */
+  maxLineageDepth: number;
+  /**
+   * Attempts recorded per job; later ones are counted in `droppedRuns`.
+   * @defaultValue 25
+   */
+  maxRunsPerJob: number;
+  /**
+   * `job.log` lines kept per attempt (the newest); each is cut at 1,000 characters.
+   * @defaultValue 50
+   */
+  maxLogLines: number;
+  /**
+   * `job.updateProgress` values kept per attempt (the newest).
+   * @defaultValue 50
+   */
+  maxProgressUpdates: number;
+  // --- end job runs ---
 }
 
 export const DEFAULT_LIMITS: TaskscopeLimits = {
@@ -31,6 +54,10 @@ export const DEFAULT_LIMITS: TaskscopeLimits = {
   maxTasksPerRequest: 1000,
   maxStackFrames: 6,
   lateGraceMs: 30_000,
+  maxLineageDepth: 8,
+  maxRunsPerJob: 25,
+  maxLogLines: 50,
+  maxProgressUpdates: 50,
 };
 
 /** Options of `taskscope()` (Koa) and `createTaskscope()`. All optional. */
@@ -93,6 +120,11 @@ export interface TaskscopeOptions {
     instrument?: boolean;
     /** Redis connection for job status of queues this process has no Queue instance of. */
     connection?: ConnectionOptions;
+    /**
+     * Record what each job of a tracked request did, in BullMQ Workers of this process (issue 11).
+     * @defaultValue true
+     */
+    runs?: boolean;
   };
   /**
    * Directory stack frame paths are shown relative to.
@@ -114,7 +146,7 @@ export interface ResolvedOptions {
   allowedHosts: readonly string[];
   allowRemote: boolean;
   token: string | undefined;
-  bullmq: { instrument: boolean; connection: ConnectionOptions | undefined };
+  bullmq: { instrument: boolean; connection: ConnectionOptions | undefined; runs: boolean };
   root: string;
   ws: ResolvedWsOptions;
 }
@@ -170,6 +202,7 @@ export function resolveOptions(input: TaskscopeOptions | undefined): ResolvedOpt
     bullmq: {
       instrument: booleanOption('bullmq.instrument', bullmq.instrument, true),
       connection: bullmq.connection,
+      runs: booleanOption('bullmq.runs', bullmq.runs, true),
     },
     root,
     ws: resolveWsOptions(options.ws),
@@ -181,7 +214,7 @@ function resolveLimits(input: unknown): TaskscopeLimits {
   const limits = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(given) as Array<keyof TaskscopeLimits>) {
     if (!(key in DEFAULT_LIMITS)) invalid(`limits.${key}`, `one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`, key);
-    const min = key === 'maxDepth' || key === 'maxTasksPerRequest' ? 1 : 0;
+    const min = key === 'maxDepth' || key === 'maxTasksPerRequest' || key === 'maxLineageDepth' || key === 'maxRunsPerJob' ? 1 : 0;
     limits[key] = integerOption(`limits.${key}`, given[key], DEFAULT_LIMITS[key], min);
   }
   return limits;

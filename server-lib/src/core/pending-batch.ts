@@ -2,9 +2,16 @@ import { performance } from 'node:perf_hooks';
 import { addCallToSummary } from './analyze.js';
 import { clip } from './clip.js';
 import type { BuiltJob, EnqueueSpec, EnqueuedJob, PendingEnqueue } from './scope.js';
-import type { RequestRecording } from './request-recording.js';
 import type { TaskEntry } from './task-entry.js';
 import { lastSegment } from '../bullmq/enqueue-specs.js';
+import type { RecordSummary } from '../protocol.js';
+
+/** What a batch records into: a request's recording, or a job run's (worker/job-run.ts). */
+export interface BatchRecording {
+  readonly record: { summary: RecordSummary; tasks: TaskEntry[] };
+  changedAfterSave(entries: TaskEntry[]): void;
+  warn(key: string, message: string, error: unknown): void;
+}
 
 /**
  * One enqueue call in flight: the scope's recorder while BullMQ's method runs, so the jobs BullMQ
@@ -24,12 +31,12 @@ export class PendingBatch implements PendingEnqueue {
   private readonly started = performance.now();
   private settled = false;
   private matched = 0;
-  private recording: RequestRecording | undefined;
+  private recording: BatchRecording | undefined;
   private specs: EnqueueSpec[] | undefined;
 
   private batch: TaskEntry[];
 
-  constructor(recording: RequestRecording | undefined, batch: TaskEntry[], specs: EnqueueSpec[]) {
+  constructor(recording: BatchRecording | undefined, batch: TaskEntry[], specs: EnqueueSpec[]) {
     this.recording = recording;
     this.batch = batch;
     this.specs = specs;
@@ -76,7 +83,7 @@ export class PendingBatch implements PendingEnqueue {
     }
   }
 
-  private apply(recording: RequestRecording, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
+  private apply(recording: BatchRecording, outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void {
     const { record } = recording;
     const summary = record.summary;
     const callMs = Math.round((performance.now() - this.started) * 1000) / 1000;
@@ -109,7 +116,7 @@ export class PendingBatch implements PendingEnqueue {
   }
 
   /** A job BullMQ built out of sight (job schedulers): the app's values are snapshot once, now. */
-  private keepUnbuilt(recording: RequestRecording, entry: TaskEntry, index: number): void {
+  private keepUnbuilt(recording: BatchRecording, entry: TaskEntry, index: number): void {
     const spec = this.specs?.[index];
     if (spec === undefined || entry.seq > recording.record.tasks.length) return;
     entry.keepValues(spec.data, spec.opts);

@@ -10,6 +10,7 @@ import type { TaskscopeRuntime } from './runtime.js';
 import { TaskEntry } from './task-entry.js';
 import { PendingBatch, NOOP_BATCH } from './pending-batch.js';
 import { RequestScope } from './request-scope.js';
+import { linkSettledTasks } from '../worker/lineage.js';
 
 const RECORD_BYTES = 600;
 
@@ -114,6 +115,7 @@ export class RequestRecording implements TrackedRequest {
 
   /** Called by {@link PendingBatch} when one of its tasks changed after the record was first saved. */
   changedAfterSave(entries: TaskEntry[]): void {
+    linkSettledTasks(this.runtime, this.id, entries); // job runs (issue 11): each new job is linked to this request
     this.record.revision += 1;
     if (this.phase === 'open') return;
     for (const entry of entries) if (entry.seq <= this.record.tasks.length) this.changed.push(entry);

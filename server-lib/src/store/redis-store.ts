@@ -170,6 +170,14 @@ export class RedisStore implements Store {
     return this.redis;
   }
 
+  /**
+   * @internal Where job runs (issue 11) are kept: next to the records, on the same client,
+   * namespace and time to live (see worker/redis-run-store.ts).
+   */
+  runKeys(): { redis: Redis; namespace: string; ttlMs: number } {
+    return { redis: this.redis, namespace: this.namespace, ttlMs: this.ttlMs };
+  }
+
   /** A client the store made itself has no one else to hear its connection errors. */
   private reportErrors(): void {
     this.redis.on('error', (error: unknown) => log.warnOnce('redis-store', 'the RedisStore connection failed', error));

@@ -1,0 +1,71 @@
+import type { JobLineage, JobRun } from '../protocol-runs.js';
+
+/** Where a job lives in BullMQ: its key prefix, queue name and id. */
+export interface JobKey {
+  prefix: string;
+  queue: string;
+  jobId: string;
+}
+
+/** What is kept about one job of a lineage. */
+export interface StoredJob {
+  lineage: JobLineage | null;
+  /** In attempt order. */
+  runs: JobRun[];
+  droppedRuns: number;
+  /** Epoch ms at which a worker found the job stalled. */
+  stalls: number[];
+}
+
+/**
+ * Where job links and runs live, next to the records of the same store: the link of a job to
+ * its lineage (written when the request or job that enqueued it sees the add settle), and one
+ * entry per attempt. Every method is async so the store can be shared by processes; none is
+ * ever awaited by the app's request or by a worker's job.
+ *
+ * @example
+ * ```ts
+ * await runs.link([{ job: { prefix: 'bull', queue: 'emails', jobId: '12' }, lineage }]);
+ * await runs.saveRun(job, 1, JSON.stringify(run));
+ * const [stored] = await runs.read([job]);
+ * ```
+ */
+export interface RunStore {
+  /** Links each job to its lineage. */
+  link(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): Promise<void>;
+  /** The job's lineage, `undefined` when it is not linked to a tracked request. */
+  lineage(job: JobKey): Promise<JobLineage | undefined>;
+  /** Stores one attempt's run (its JSON) under its attempt number; `json` null counts the run as dropped. */
+  saveRun(job: JobKey, attempt: number, json: string | null): Promise<void>;
+  /** Notes that a worker found the job stalled; ignored for a job that is not linked. */
+  noteStall(job: JobKey, at: number): Promise<void>;
+  /** What is kept about each job, in order; `undefined` for a job never linked (or expired). */
+  read(jobs: readonly JobKey[]): Promise<Array<StoredJob | undefined>>;
+  close?(): Promise<void>;
+}
+
+/** A string key of a job, unambiguous whatever characters its parts hold. */
+export function jobKeyString(job: JobKey): string {
+  return `${encodeURIComponent(job.prefix)}:${encodeURIComponent(job.queue)}:${encodeURIComponent(job.jobId)}`;
+}
+
+/**
+ * The stored job as the wire shows it: a run still `running` while a later attempt began, or
+ * after a worker found the job stalled, is `stalled`.
+ *
+ * @example
+ * ```ts
+ * settleStalled({ lineage, runs, droppedRuns: 0, stalls: [Date.now()] });
+ * ```
+ */
+export function settleStalled(stored: StoredJob): StoredJob {
+  const runs = stored.runs.map((run, index) => {
+    if (run.outcome !== 'running') return run;
+    const later = stored.runs[index + 1];
+    const stalledAt = stored.stalls.find((at) => at >= run.startedAt);
+    if (later === undefined && stalledAt === undefined) return run;
+    const finishedAt = later?.startedAt ?? stalledAt!;
+    return { ...run, outcome: 'stalled' as const, finishedAt, runMs: Math.max(0, finishedAt - run.startedAt), retried: later !== undefined ? true : null };
+  });
+  return { ...stored, runs };
+}
