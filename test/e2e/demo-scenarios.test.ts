@@ -233,7 +233,7 @@ describe.each(['light', 'dark'] as const)('the demo shop in the Tasks panel, in 
     expect((await jobRows(panel)).map((row) => row.split(' | ')[1])).toEqual(['send-review-reminder']);
     // A request the filter hides is not kept in the detail.
     await filter!.click({ count: 3 });
-    await filter!.type('MUG-01');
+    await filter!.type('reindex-product');
     await panel.waitForFunction(() => !document.querySelector('[data-testid="summary"]'));
     await filter!.click({ count: 3 });
     await session!.devtools.keyboard.press('Backspace');

@@ -25,6 +25,7 @@ export function startWsView(panelOf: () => PanelState): { state: WsViewState; co
     fetcher: async (url, token) => (await browserModule()).fetchJson(url, token),
     fallbackOrigin: () => panelOf().lastOrigin,
     tokenFor: (origin) => panelOf().settings.tokens[origin] || null,
+    copyText: async (text) => (await browserModule()).copyText(text),
   });
   const readLog = async (): Promise<void> => {
     try {

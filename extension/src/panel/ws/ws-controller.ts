@@ -11,6 +11,8 @@ export interface WsControllerDeps {
   /** The origin of the inspected page's tracked HTTP traffic, when no WebSocket named one yet. */
   fallbackOrigin: () => string | null;
   tokenFor: (origin: string) => string | null;
+  /** Copies text to the clipboard; true when it did. */
+  copyText?: (text: string) => Promise<boolean>;
   now?: () => number;
 }
 
@@ -46,6 +48,11 @@ export class WsController {
   }
 
   /** A request of the inspected page: its own WebSockets are marked, and the first one is selected. */
+  /** Copies a job's data, options or id (the job table's and detail's menus). */
+  async copy(text: string): Promise<boolean> {
+    return (await this.#deps.copyText?.(text)) ?? false;
+  }
+
   onHarEntry(entry: HarEntryLike): void {
     const socket = pageSocketFromHar(entry);
     if (!socket || this.#state.pageIds.has(socket.id)) return;
