@@ -20,7 +20,8 @@ import {
 
 import { esmEntryOfBullMQ } from './esm-entry.js';
 import { hookJobs } from './job-hooks.js';
-import { wrapEnqueue, type AnyFunction, type Describe, type Outcome } from './wrap-enqueue.js';
+import { installOnce, replaceMethod } from '../core/patch-once.js';
+import { wrapEnqueue, type Describe, type Outcome } from './wrap-enqueue.js';
 
 /** The part of a bullmq module the instrumentation patches. */
 export interface BullMQModule {
@@ -33,61 +34,17 @@ export interface BullMQModule {
 const PATCHED = Symbol.for('taskscope.bullmq.patched');
 const log = createLog();
 
-interface PatchState {
-  users: number;
-  restore: () => void;
-}
-
-function patchMethods(
-  proto: Record<PropertyKey, unknown>,
-  methods: Array<[string, Describe, Outcome]>,
-  state: { active: boolean },
-): () => void {
-  const restores: Array<() => void> = [];
-  for (const [method, describe, outcome] of methods) {
-    const original = proto[method];
-    if (typeof original !== 'function') continue; // e.g. upsertJobScheduler before bullmq 5.16
-    const hadOwn = Object.prototype.hasOwnProperty.call(proto, method);
-    const wrapped = wrapEnqueue(original as AnyFunction, describe, outcome, state);
-    Object.defineProperty(proto, method, { value: wrapped, writable: true, configurable: true, enumerable: false });
-    restores.push(() => {
-      // Someone (another tracer) wrapped on top of us: leave their wrapper in place; `state.active`
-      // turns ours into a pass-through.
-      if (proto[method] !== wrapped) return;
-      if (hadOwn) Object.defineProperty(proto, method, { value: original, writable: true, configurable: true, enumerable: false });
-      else delete proto[method];
-    });
-  }
-  return () => restores.forEach((restore) => restore());
-}
-
-// The mark is an own property of each prototype, so an app's subclass of Queue (whose prototype
-// inherits the mark) can still be instrumented, and the base class is never patched twice.
-function patchPrototypeOnce(proto: Record<PropertyKey, unknown>, methods: Array<[string, Describe, Outcome]>): () => void {
-  let patch = Object.prototype.hasOwnProperty.call(proto, PATCHED) ? (proto[PATCHED] as PatchState) : undefined;
-  if (patch === undefined) {
+// upsertJobScheduler is missing before bullmq 5.16: replaceMethod leaves a missing method alone.
+// `state.active` false turns a wrapper another tracer wrapped on top of into a pass-through.
+function patchPrototypeOnce(proto: object, methods: Array<[string, Describe, Outcome]>): () => void {
+  return installOnce(proto, PATCHED, () => {
     const state = { active: true };
-    const unpatch = patchMethods(proto, methods, state);
-    const created: PatchState = {
-      users: 0,
-      restore: () => {
-        state.active = false;
-        unpatch();
-        delete proto[PATCHED];
-      },
+    const undos = methods.map(([method, describe, outcome]) => replaceMethod(proto, method, (original) => wrapEnqueue(original, describe, outcome, state)));
+    return () => {
+      state.active = false;
+      undos.forEach((undo) => undo());
     };
-    Object.defineProperty(proto, PATCHED, { value: created, configurable: true, enumerable: false });
-    patch = created;
-  }
-  const current = patch;
-  current.users += 1;
-  let undone = false;
-  return () => {
-    if (undone) return;
-    undone = true;
-    current.users -= 1;
-    if (current.users === 0) current.restore();
-  };
+  });
 }
 
 /**
@@ -107,12 +64,12 @@ function patchPrototypeOnce(proto: Record<PropertyKey, unknown>, methods: Array<
  * ```
  */
 export function instrumentBullMQ(bullmq: BullMQModule): () => void {
-  const undoQueue = patchPrototypeOnce(bullmq.Queue.prototype as Record<PropertyKey, unknown>, [
+  const undoQueue = patchPrototypeOnce(bullmq.Queue.prototype as object, [
     ['add', describeAdd as Describe, jobsOfAdd],
     ['addBulk', describeAddBulk as Describe, jobsOfAddBulk],
     ['upsertJobScheduler', describeUpsertJobScheduler as Describe, jobsOfUpsertJobScheduler],
   ]);
-  const undoFlow = patchPrototypeOnce(bullmq.FlowProducer.prototype as Record<PropertyKey, unknown>, [
+  const undoFlow = patchPrototypeOnce(bullmq.FlowProducer.prototype as object, [
     ['add', describeFlowAdd as Describe, jobsOfFlowAdd],
     ['addBulk', describeFlowAddBulk as Describe, jobsOfFlowAddBulk],
   ]);
@@ -127,24 +84,8 @@ export function instrumentBullMQ(bullmq: BullMQModule): () => void {
 // The Job hooks are shared by every instrumentBullMQ call on one module, like the prototypes' patches.
 const JOB_HOOKS = Symbol.for('taskscope.bullmq.job-hooks');
 function hookJobsOnce(bullmq: BullMQModule): () => void {
-  const Job = bullmq.Job as ({ [JOB_HOOKS]?: PatchState } & Function) | undefined;
-  if (typeof Job !== 'function') return () => {};
-  let state = Object.prototype.hasOwnProperty.call(Job, JOB_HOOKS) ? Job[JOB_HOOKS] : undefined;
-  if (state === undefined) {
-    const undo = hookJobs(bullmq);
-    const created: PatchState = { users: 0, restore: () => { undo(); delete Job[JOB_HOOKS]; } };
-    Object.defineProperty(Job, JOB_HOOKS, { value: created, configurable: true, enumerable: false });
-    state = created;
-  }
-  const current = state;
-  current.users += 1;
-  let undone = false;
-  return () => {
-    if (undone) return;
-    undone = true;
-    current.users -= 1;
-    if (current.users === 0) current.restore();
-  };
+  if (typeof bullmq.Job !== 'function') return () => {};
+  return installOnce(bullmq.Job, JOB_HOOKS, () => hookJobs(bullmq));
 }
 
 function isBullMQ(value: unknown): value is BullMQModule {

@@ -13,32 +13,10 @@
 import { createLog } from '../core/log.js';
 import { currentEnqueue } from '../core/scope.js';
 import { jobsOfAdd, jobsOfAddBulk } from './enqueue-specs.js';
-import { settleFrom, type AnyFunction } from './wrap-enqueue.js';
+import { replaceMethod, type AnyFunction } from '../core/patch-once.js';
+import { settleFrom } from './wrap-enqueue.js';
 
-const HOOKED = Symbol.for('taskscope.bullmq.hooked');
 const log = createLog();
-
-type Holder = Record<PropertyKey, unknown>;
-
-/** Replaces `holder[method]` with `wrap(original)` once (marked with an own symbol); returns the undo. */
-function hookOnce(holder: Holder, method: string, wrap: (original: AnyFunction) => AnyFunction): () => void {
-  const original = holder[method];
-  if (typeof original !== 'function') return () => {};
-  const marks = (Object.prototype.hasOwnProperty.call(holder, HOOKED) ? holder[HOOKED] : undefined) as Set<string> | undefined;
-  if (marks?.has(method)) return () => {};
-  const hadOwn = Object.prototype.hasOwnProperty.call(holder, method);
-  const wrapped = wrap(original as AnyFunction);
-  Object.defineProperty(holder, method, { value: wrapped, writable: true, configurable: true, enumerable: false });
-  const set = marks ?? new Set<string>();
-  if (!marks) Object.defineProperty(holder, HOOKED, { value: set, configurable: true, enumerable: false });
-  set.add(method);
-  return () => {
-    set.delete(method);
-    if (holder[method] !== wrapped) return; // someone wrapped on top of us: leave theirs in place
-    if (hadOwn) Object.defineProperty(holder, method, { value: original, writable: true, configurable: true, enumerable: false });
-    else delete holder[method];
-  };
-}
 
 function captureAsJSON(original: AnyFunction): AnyFunction {
   const asJSON = function (this: unknown, ...args: unknown[]): unknown {
@@ -53,7 +31,6 @@ function captureAsJSON(original: AnyFunction): AnyFunction {
     }
     return stored;
   };
-  Object.defineProperty(asJSON, 'name', { value: original.name });
   return asJSON;
 }
 
@@ -65,14 +42,13 @@ function captureAsJSON(original: AnyFunction): AnyFunction {
  * const undo = hookJobs(require('bullmq'));
  * ```
  */
-export function hookJobs(bullmq: { Job?: unknown }): () => void {
-  const undos: Array<() => void> = [];
-  const Job = bullmq.Job as unknown;
-  const proto = typeof Job === 'function' ? (Job.prototype as Holder | undefined) : undefined;
-  if (typeof Job === 'function' && proto) {
-    undos.push(hookOnce(proto, 'asJSON', captureAsJSON));
-    undos.push(hookOnce(Job as unknown as Holder, 'create', (original) => settleFrom(original, jobsOfAdd)));
-    undos.push(hookOnce(Job as unknown as Holder, 'createBulk', (original) => settleFrom(original, jobsOfAddBulk)));
-  }
+export function hookJobs(bullmq: { Job?: Function }): () => void {
+  const Job = bullmq.Job;
+  if (typeof Job !== 'function' || typeof Job.prototype !== 'object') return () => {};
+  const undos = [
+    replaceMethod(Job.prototype as object, 'asJSON', captureAsJSON),
+    replaceMethod(Job, 'create', (original) => settleFrom(original, jobsOfAdd)),
+    replaceMethod(Job, 'createBulk', (original) => settleFrom(original, jobsOfAddBulk)),
+  ];
   return () => undos.forEach((undo) => undo());
 }

@@ -5,7 +5,9 @@
 import { createLog } from '../core/log.js';
 import { applyInScope, currentRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
 
-export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+import type { AnyFunction } from '../core/patch-once.js';
+
+export type { AnyFunction };
 /** Builds the specs of one call from its `this` and arguments. */
 export type Describe = (self: never, args: unknown[]) => EnqueueSpec[];
 /** Reads the enqueued jobs, in spec order, from what the call resolved to. */

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { addToSummary, createSummary, detectNPlusOne } from './analyze.js';
+import { createSummary, detectNPlusOne } from './analyze.js';
 import { PROTOCOL_VERSION, type RequestRecord } from '../protocol.js';
 import type { TrackedRequest } from './create-taskscope.js';
 import { runInRequestScope, type EnqueueSpec } from './scope.js';
 import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
 import { recordedUrl } from './request-url.js';
 import type { TaskscopeRuntime } from './runtime.js';
-import { TaskEntry } from './task-entry.js';
+import type { TaskEntry } from './task-entry.js';
+import { createTasks } from './create-tasks.js';
 import { PendingBatch, NOOP_BATCH } from './pending-batch.js';
 import { RequestScope } from './request-scope.js';
 import { linkSettledTasks } from '../worker/lineage.js';
@@ -127,32 +128,16 @@ export class RequestRecording implements TrackedRequest {
   }
 
   private track(specs: EnqueueSpec[], caller: Function | undefined): PendingBatch {
-    const { runtime, record } = this;
+    const { record } = this;
     const late = this.phase === 'finished';
-    // Formatted at once: nothing of the captured trace (frames hold closures and receivers) outlives the call.
-    const formatted = runtime.options.captureStacks ? runtime.callerStack(caller ?? RequestRecording.prototype.begin) : undefined;
-    const enqueuedAt = Date.now();
-    const offsetMs = round(performance.now() - this.startPerf);
-    const callSeq = this.seq + 1;
-    const max = runtime.options.limits.maxTasksPerRequest;
-    const batch: TaskEntry[] = new Array(specs.length);
-    record.summary.calls += 1;
+    const max = this.runtime.options.limits.maxTasksPerRequest;
+    const batch = createTasks(this.runtime, specs, caller ?? RequestRecording.prototype.begin, { lastSeq: this.seq, startPerf: this.startPerf, late, summary: record.summary });
+    this.seq += specs.length;
     record.revision += 1;
-    for (let index = 0; index < specs.length; index += 1) {
-      const spec = specs[index]!;
-      this.seq += 1;
-      const entry = new TaskEntry(runtime.serialize, this.seq, spec.queue, spec.prefix, spec.name, spec.via, enqueuedAt, offsetMs, late, callSeq, specs.length);
-      entry.parent = spec.parent ?? null;
-      entry.schedulerId = spec.schedulerId ?? null;
-      if (formatted) {
-        entry.origin = formatted.origin;
-        entry.stack = formatted.stack;
-      }
-      addToSummary(record.summary, entry);
-      batch[index] = entry;
+    for (const entry of batch) {
       if (record.tasks.length < max) {
         record.tasks.push(entry);
-        if (this.phase !== 'open') this.changed.push(entry);
+        if (late) this.changed.push(entry);
       } else {
         record.droppedTasks += 1;
       }

@@ -55,8 +55,13 @@ const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  * ```
  */
 export function captureCallSite(maxFrames = DEFAULT_CAPTURE_FRAMES, caller: Function = captureCallSite): CallSite {
+  const site: Site = { holder: captureTrace(maxFrames, caller), frames: undefined, cache: undefined };
+  return site as unknown as CallSite;
+}
+
+/** V8's trace of at most `maxFrames` frames below `caller`, on an object of its own. */
+function captureTrace(maxFrames: number, caller: Function): { stack?: unknown } {
   const holder: { stack?: unknown } = {};
-  const site: Site = { holder, frames: undefined, cache: undefined };
   const limit = Error.stackTraceLimit;
   try {
     Error.stackTraceLimit = maxFrames;
@@ -68,7 +73,7 @@ export function captureCallSite(maxFrames = DEFAULT_CAPTURE_FRAMES, caller: Func
   } finally {
     if (Error.stackTraceLimit !== limit) Error.stackTraceLimit = limit;
   }
-  return site as unknown as CallSite;
+  return holder;
 }
 
 const stacks = new Map<string, FormattedStack>();
@@ -85,16 +90,7 @@ const stacks = new Map<string, FormattedStack>();
  * ```
  */
 export function captureStack(caller: Function, options: { maxFrames: number; cwd: string }): FormattedStack {
-  const holder: { stack?: unknown } = {};
-  const limit = Error.stackTraceLimit;
-  try {
-    Error.stackTraceLimit = options.maxFrames;
-    Error.captureStackTrace(holder, caller);
-  } catch {
-    Error.captureStackTrace(holder, caller);
-  } finally {
-    if (Error.stackTraceLimit !== limit) Error.stackTraceLimit = limit;
-  }
+  const holder = captureTrace(options.maxFrames, caller);
   try {
     const prepare = Error.prepareStackTrace;
     const sites = structuredSites(holder, prepare);

@@ -11,8 +11,8 @@ import { applyInScope } from '../core/scope.js';
 import { createLog } from '../core/log.js';
 import { activeJobRuns } from './lineage.js';
 import { endRun, jobKeyOf, startRun, type ActiveRun, type JobLike, type WorkerLike } from './run-tracer.js';
+import { installOnce, replaceMethod as patch, type AnyFunction } from '../core/patch-once.js';
 
-type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 type Holder = Record<PropertyKey, unknown>;
 
 const PATCHED = Symbol.for('taskscope.worker.patched');
@@ -98,22 +98,6 @@ function jobMethod(record: (active: ActiveRun, value: unknown) => void): (origin
   };
 }
 
-/** Replaces `holder[method]` with `wrap(original)` unless already done; returns the undo. */
-function patch(holder: Holder, method: string, wrap: (original: AnyFunction) => AnyFunction): () => void {
-  const original = holder[method];
-  if (typeof original !== 'function') return () => {};
-  const hadOwn = Object.prototype.hasOwnProperty.call(holder, method);
-  const wrapped = wrap(original as AnyFunction);
-  Object.defineProperty(wrapped, 'name', { value: original.name });
-  Object.defineProperty(wrapped, 'length', { value: original.length });
-  Object.defineProperty(holder, method, { value: wrapped, writable: true, configurable: true, enumerable: false });
-  return () => {
-    if (holder[method] !== wrapped) return; // someone wrapped on top of us: theirs stays
-    if (hadOwn) Object.defineProperty(holder, method, { value: original, writable: true, configurable: true, enumerable: false });
-    else delete holder[method];
-  };
-}
-
 /**
  * Instruments a bullmq module's `Worker` and `Job` once (marked with a `Symbol.for` key), so
  * every Worker of that module records runs while a Taskscope instance records job runs in this
@@ -127,8 +111,7 @@ function patch(holder: Holder, method: string, wrap: (original: AnyFunction) => 
  */
 export function patchWorkers(bullmq: WorkerModule): () => void {
   const proto = bullmq.Worker.prototype as Holder;
-  let state = (Object.prototype.hasOwnProperty.call(proto, PATCHED) ? proto[PATCHED] : undefined) as { users: number; undo: () => void } | undefined;
-  if (state === undefined) {
+  return installOnce(proto, PATCHED, () => {
     const jobProto = typeof bullmq.Job === 'function' ? (bullmq.Job.prototype as Holder) : undefined;
     const undos = [
       patch(proto, 'processJob', processJob),
@@ -140,17 +123,6 @@ export function patchWorkers(bullmq: WorkerModule): () => void {
         patch(jobProto, 'updateProgress', jobMethod((active, value) => active.run.addProgress(value))),
       ] : []),
     ];
-    const created = { users: 0, undo: () => { undos.forEach((undo) => undo()); delete proto[PATCHED]; } };
-    Object.defineProperty(proto, PATCHED, { value: created, configurable: true, enumerable: false });
-    state = created;
-  }
-  const current = state;
-  current.users += 1;
-  let undone = false;
-  return () => {
-    if (undone) return;
-    undone = true;
-    current.users -= 1;
-    if (current.users === 0) current.undo();
-  };
+    return () => undos.forEach((undo) => undo());
+  });
 }

@@ -1,16 +1,17 @@
 import { performance } from 'node:perf_hooks';
-import { addToSummary, createSummary, detectNPlusOne } from '../core/analyze.js';
+import { createSummary, detectNPlusOne } from '../core/analyze.js';
 import { NOOP_BATCH, PendingBatch, type BatchRecording } from '../core/pending-batch.js';
 import { RequestScope } from '../core/request-scope.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import type { EnqueueSpec } from '../core/scope.js';
-import { TaskEntry } from '../core/task-entry.js';
+import type { TaskEntry } from '../core/task-entry.js';
 import type { JobLineage, JobRun, RunOutcome } from '../protocol-runs.js';
 import type { Snapshot } from '../protocol.js';
 import type { JobRunsContext } from './lineage.js';
 import { describeError, MAX_LOG_LINE, pushNewest } from './run-outcome.js';
 import type { JobKey } from './run-store.js';
 import { clip } from '../core/clip.js';
+import { createTasks } from '../core/create-tasks.js';
 
 /** Changes to a running attempt (progress, logs, enqueues) are written together at most this often. */
 const FLUSH_MS = 50;
@@ -169,27 +170,12 @@ export class RunRecording implements BatchRecording {
   }
 
   private track(specs: EnqueueSpec[], caller: Function | undefined): PendingBatch {
-    const { runtime, record } = this;
-    const late = this.phase === 'finished';
-    const formatted = runtime.options.captureStacks ? runtime.callerStack(caller ?? RunRecording.prototype.begin) : undefined;
-    const enqueuedAt = Date.now();
-    const offsetMs = Math.round((performance.now() - this.startPerf) * 1000) / 1000;
-    const callSeq = this.seq + 1;
-    const max = runtime.options.limits.maxTasksPerRequest;
-    const batch: TaskEntry[] = new Array(specs.length);
-    record.summary.calls += 1;
-    for (let index = 0; index < specs.length; index += 1) {
-      const spec = specs[index]!;
-      this.seq += 1;
-      const entry = new TaskEntry(runtime.serialize, this.seq, spec.queue, spec.prefix, spec.name, spec.via, enqueuedAt, offsetMs, late, callSeq, specs.length);
-      entry.parent = spec.parent ?? null;
-      entry.schedulerId = spec.schedulerId ?? null;
-      if (formatted) {
-        entry.origin = formatted.origin;
-        entry.stack = formatted.stack;
-      }
-      addToSummary(record.summary, entry);
-      batch[index] = entry;
+    const { record } = this;
+    const max = this.runtime.options.limits.maxTasksPerRequest;
+    const target = { lastSeq: this.seq, startPerf: this.startPerf, late: this.phase === 'finished', summary: record.summary };
+    const batch = createTasks(this.runtime, specs, caller ?? RunRecording.prototype.begin, target);
+    this.seq += specs.length;
+    for (const entry of batch) {
       if (record.tasks.length < max) record.tasks.push(entry);
       else this.droppedTasks += 1;
     }
