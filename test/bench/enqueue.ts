@@ -1,58 +1,52 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { median, percentile, report } from './stats.js';
+import { ENQUEUE_MODES, type EnqueueMode } from './enqueue-modes.js';
+import type { NodeBinary } from './node-versions.js';
+import { benchFile, runBench } from './spawn-node.js';
+import { gapLine, median, percentile, report, roundsOf, type Verdicts } from './stats.js';
 
-const ROUNDS = 6;
-const ADDS_PER_ROUND = 600;
-const WORKER = fileURLToPath(new URL('./enqueue-worker.ts', import.meta.url));
-type Mode = 'bare' | 'stacks' | 'noStacks';
+const WORKER = benchFile('enqueue-worker.ts');
 
 /**
- * Median and p99 of `queue.add` latency: bare (a process without taskscope), and tracked inside
- * a request with stacks on and off, each in a fresh process. Processes differ from each other by
- * several percent, so every round runs the three back to back (in a rotating order) and the
- * ratios are the medians of the rounds' ratios. Target: ≤ 1.03 with stacks on.
+ * `queue.add` latency in every variant of `enqueue-modes.ts`, each in a fresh process of the
+ * given Node. Processes differ from each other by several percent, so every round runs all the
+ * variants back to back (in a rotating order) and each figure is the median of the rounds'
+ * ratios to that round's bare process; a gap is the median of the rounds' differences.
+ * Targets (DESIGN.md): tracked − floor ≤ 0.03, tracked below the peer, no-stacks − ALS-only
+ * floor ≤ 0.02.
  */
-export async function benchEnqueue(connection: { host: string; port: number }): Promise<boolean> {
-  const samples: Record<Mode, number[]> = { bare: [], stacks: [], noStacks: [] };
-  const ratios = { stacks: [] as number[], noStacks: [] as number[] };
-  const order: Mode[] = ['bare', 'stacks', 'noStacks'];
-  for (let round = 0; round < ROUNDS; round++) {
-    const medians = {} as Record<Mode, number>;
-    for (let i = 0; i < order.length; i++) {
-      const mode = order[(round + i) % order.length]!;
-      const values = await measure(mode, connection);
+export async function benchEnqueue(node: NodeBinary, connection: { host: string; port: number }, quick: boolean): Promise<Verdicts> {
+  const rounds = quick ? 2 : 6;
+  const adds = quick ? 300 : 600;
+  const samples = Object.fromEntries(ENQUEUE_MODES.map((m) => [m, [] as number[]])) as Record<EnqueueMode, number[]>;
+  const perRound: Record<EnqueueMode, number>[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const medians = {} as Record<EnqueueMode, number>;
+    for (let i = 0; i < ENQUEUE_MODES.length; i++) {
+      const mode = ENQUEUE_MODES[(round + i) % ENQUEUE_MODES.length]!;
+      const values = await runBench<number[]>(node, WORKER, [mode, connection.host, String(connection.port), String(adds)]);
       samples[mode].push(...values);
       medians[mode] = median(values);
     }
-    ratios.stacks.push(medians.stacks / medians.bare);
-    ratios.noStacks.push(medians.noStacks / medians.bare);
+    perRound.push(medians);
   }
-  const line = (values: number[]) => `median ${(median(values) / 1000).toFixed(3)} ms  p99 ${(percentile(values, 99) / 1000).toFixed(3)} ms`;
-  report('queue.add bare', line(samples.bare), undefined);
-  const ratioStacks = median(ratios.stacks);
-  report('queue.add tracked, stacks on', `${line(samples.stacks)}  ratio ${ratioStacks.toFixed(3)} (target ≤ 1.03)`, ratioStacks <= 1.03);
-  const ratioNoStacks = median(ratios.noStacks);
-  report('queue.add tracked, stacks off', `${line(samples.noStacks)}  ratio ${ratioNoStacks.toFixed(3)}`, undefined);
-  return ratioStacks <= 1.03;
-}
-
-function measure(mode: Mode, connection: { host: string; port: number }): Promise<number[]> {
-  const arg = mode === 'noStacks' ? 'nostacks' : mode;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', WORKER, arg, connection.host, String(connection.port), String(ADDS_PER_ROUND)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      try {
-        if (code !== 0) throw new Error(`exit code ${code}`);
-        resolve(JSON.parse(output.trim().split('\n').pop()!) as number[]);
-      } catch (error) {
-        reject(new Error(`enqueue bench (${mode}) failed: ${(error as Error).message}\n${output}`));
-      }
-    });
-  });
+  const ratio = roundsOf(perRound, 'bare');
+  const line = (mode: EnqueueMode) => {
+    const values = samples[mode];
+    const figures = `median ${(median(values) / 1000).toFixed(3)} ms  p99 ${(percentile(values, 99) / 1000).toFixed(3)} ms`;
+    return mode === 'bare' ? figures : `${figures}  ratio ${ratio.of(mode).toFixed(3)}`;
+  };
+  report('queue.add bare', line('bare'), undefined);
+  report('queue.add tracked, stacks on', line('stacks'), undefined);
+  report('queue.add floor (ALS + 6-frame capture)', line('floor'), undefined);
+  report('queue.add peer (bullmq-otel + SDK)', line('peer'), undefined);
+  report('queue.add tracked, stacks off', line('nostacks'), undefined);
+  report('queue.add ALS-only floor', line('alsfloor'), undefined);
+  const verdicts: Verdicts = [];
+  const stacksGap = ratio.gap('stacks', 'floor');
+  verdicts.push(report('  add: tracked − floor', gapLine(stacksGap, '≤ 0.03'), stacksGap <= 0.03));
+  const peerGap = ratio.gap('stacks', 'peer');
+  verdicts.push(report('  add: tracked − peer', gapLine(peerGap, '< 0'), peerGap < 0));
+  const noStacksGap = ratio.gap('nostacks', 'alsfloor');
+  verdicts.push(report('  add: no-stacks − ALS-only floor', gapLine(noStacksGap, '≤ 0.02'), noStacksGap <= 0.02));
+  console.log(`  (${rounds} rounds × ${adds} adds per variant, medians of per-round ratios to bare)`);
+  return verdicts;
 }

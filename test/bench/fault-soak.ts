@@ -1,0 +1,1 @@
+export async function benchFaultSoak(..._a: unknown[]): Promise<boolean[]> { return []; }
