@@ -57,7 +57,7 @@ async function setUp(variant: EnqueueMode): Promise<{ queue: bullmq.Queue; run: 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const tracer = trace.getTracer('bench');
-  const queue = new bullmq.Queue(name, { connection, telemetry: new BullMQOtel('bench') });
+  const queue = new bullmq.Queue(name, { connection, telemetry: new BullMQOtel({ tracerName: 'bench' }) });
   const run = requests(queue, (adds) => tracer.startActiveSpan('POST /orders', async (span) => {
     await adds();
     span.end();

@@ -31,7 +31,7 @@ export interface FaultyRedis {
 export async function startFaultyRedis(): Promise<FaultyRedis> {
   const port = await freePort();
   let child = await launch(port);
-  return {
+  const redis: FaultyRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     pause: () => { child.kill('SIGSTOP'); },
@@ -43,7 +43,7 @@ export async function startFaultyRedis(): Promise<FaultyRedis> {
       await exited;
     },
     async restart() {
-      await this.kill();
+      await redis.kill();
       child = await launch(port);
     },
     async stop() {
@@ -54,6 +54,7 @@ export async function startFaultyRedis(): Promise<FaultyRedis> {
       await exited;
     },
   };
+  return redis;
 }
 
 async function launch(port: number): Promise<ChildProcess> {

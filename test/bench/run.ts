@@ -28,8 +28,9 @@ const tally = (label: string, verdicts: Verdicts) => {
   summary.push({ label, missed: verdicts.filter((ok) => !ok).length, met: verdicts.filter(Boolean).length });
 };
 const started = Date.now();
+const perNode = ['enqueue', 'requests', 'memory', 'soak'].some(wanted);
 try {
-  for (const node of nodes) {
+  for (const node of perNode ? nodes : []) {
     console.log(`\n== Node ${node.version} (${node.path})`);
     const verdicts: Verdicts = [];
     if (wanted('enqueue')) verdicts.push(...await benchEnqueue(node, connection, args.quick));

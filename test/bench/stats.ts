@@ -47,10 +47,10 @@ export const gapLine = (gap: number, target: string): string => `${gap >= 0 ? '+
  * r.gap('tracked', 'floor'); // 0.02
  * ```
  */
-export function roundsOf<K extends string>(rounds: readonly Record<K, number>[], base: K) {
+export function roundsOf<K extends string>(rounds: readonly Record<K, number>[], base: NoInfer<K>) {
   return {
-    of: (variant: K) => median(rounds.map((r) => r[variant] / r[base])),
-    gap: (a: K, b: K) => median(rounds.map((r) => (r[a] - r[b]) / r[base])),
+    of: (variant: NoInfer<K>) => median(rounds.map((r) => r[variant] / r[base])),
+    gap: (a: NoInfer<K>, b: NoInfer<K>) => median(rounds.map((r) => (r[a] - r[b]) / r[base])),
   };
 }
 
