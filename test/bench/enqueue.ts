@@ -9,12 +9,12 @@ const WORKER = benchFile('enqueue-worker.ts');
  * `queue.add` latency in every variant of `enqueue-modes.ts`, each in a fresh process of the
  * given Node. Processes differ from each other by several percent, so every round runs all the
  * variants back to back (in a rotating order) and each figure is the median of the rounds'
- * ratios to that round's bare process; a gap is the median of the rounds' differences.
+ * ratios to that round's bare process; a gap is the difference of two such figures.
  * Targets (DESIGN.md): tracked − floor ≤ 0.03, tracked below the peer, no-stacks − ALS-only
  * floor ≤ 0.02.
  */
 export async function benchEnqueue(node: NodeBinary, connection: { host: string; port: number }, quick: boolean): Promise<Verdicts> {
-  const rounds = quick ? 2 : 6;
+  const rounds = quick ? 2 : 8;
   const adds = quick ? 300 : 600;
   const samples = Object.fromEntries(ENQUEUE_MODES.map((m) => [m, [] as number[]])) as Record<EnqueueMode, number[]>;
   const perRound: Record<EnqueueMode, number>[] = [];

@@ -37,20 +37,20 @@ export const gapLine = (gap: number, target: string): string => `${gap >= 0 ? '+
 
 /**
  * Ratios of rounds in which every variant was measured once: each variant's figure is the
- * median of its per-round ratios to `base`, and a gap between two variants is the median of
- * their per-round differences, so a round that ran slow or fast as a whole cancels out.
+ * median of its per-round ratios to `base` (so a round that ran slow or fast as a whole cancels
+ * out), and a gap between two variants is the difference of those figures, as printed.
  *
  * @example
  * ```ts
  * const r = roundsOf([{ bare: 100, tracked: 110, floor: 108 }], 'bare');
  * r.of('tracked'); // 1.1
- * r.gap('tracked', 'floor'); // 0.02
+ * r.gap('tracked', 'floor'); // 0.02 (1.10 − 1.08)
  * ```
  */
 export function roundsOf<K extends string>(rounds: readonly Record<K, number>[], base: NoInfer<K>) {
   return {
     of: (variant: NoInfer<K>) => median(rounds.map((r) => r[variant] / r[base])),
-    gap: (a: NoInfer<K>, b: NoInfer<K>) => median(rounds.map((r) => (r[a] - r[b]) / r[base])),
+    gap: (a: NoInfer<K>, b: NoInfer<K>) => median(rounds.map((r) => r[a] / r[base])) - median(rounds.map((r) => r[b] / r[base])),
   };
 }
 
