@@ -36,7 +36,13 @@ async function setUp(variant: EnqueueMode): Promise<{ queue: bullmq.Queue; run: 
       await request.run(adds);
       await request.finish(200);
     });
-    return { queue, run, close: () => core.close() };
+    const close = async () => {
+      // A bench of an instrumentation that recorded nothing would flatter it: check it did.
+      const [last] = await core.store!.list(1);
+      if (!last || last.taskCount !== PER_REQUEST) throw new Error(`taskscope recorded ${last?.taskCount ?? 'no'} tasks per request, not ${PER_REQUEST}`);
+      await core.close();
+    };
+    return { queue, run, close };
   }
   if (variant === 'floor' || variant === 'alsfloor') {
     const { AsyncLocalStorage } = await import('node:async_hooks');

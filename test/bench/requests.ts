@@ -60,6 +60,11 @@ async function measure(node: NodeBinary, variant: Variant, connection: { host: s
   try {
     const client = benchClient(await portOf(child), CONNECTIONS);
     const cpuNow = async () => (JSON.parse((await client.get('/__bench/cpu')).body) as { cpuUs: number }).cpuUs;
+    // The tracked app must really track (and the others must not): a bench of nothing flatters.
+    const probe = await client.get('/orders?id=0');
+    if (probe.status !== 200 || (probe.id !== undefined) !== (variant === 'tracked')) {
+      throw new Error(`request bench app (${variant}) answered ${probe.status} with X-Debug-Id ${probe.id}`);
+    }
     await client.saturate((n) => `/orders?id=${n}`, CONNECTIONS, 500); // warm-up: JIT, connections
     const cpuBefore = await cpuNow();
     const done = await client.saturate((n) => `/orders?id=${n}`, CONNECTIONS, durationMs);
