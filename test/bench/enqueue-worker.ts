@@ -1,15 +1,18 @@
 /**
- * One measurement of the enqueue bench, in its own process: `queue.add` timed one by one, in
- * one of the variants of `enqueue-modes.ts`, 100 adds per request. Prints the samples in µs as
- * JSON. Everything a variant needs is imported only in its branch, so the bare process never
- * pays for AsyncLocalStorage, the patch or the SDK.
+ * One process of the enqueue bench, in one of the variants of `enqueue-modes.ts`, 100 adds per
+ * request. Prints `ready` once warmed up, then answers commands on stdin, one per line:
+ * `run <n>` times n adds one by one and prints their latencies in µs as a JSON array; `end`
+ * cleans up and exits. The bench keeps one process of each variant waiting and has them take
+ * turns in small blocks, so a moment when the machine is busy hits every variant alike.
+ * Everything a variant needs is imported only in its branch, so the bare process never pays for
+ * AsyncLocalStorage, the patch or the SDK.
  */
 import * as bullmq from 'bullmq';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import type { EnqueueMode } from './enqueue-modes.js';
 
-const [mode, host, port, count] = process.argv.slice(2) as [EnqueueMode, string, string, string];
-const ADDS = Number(count ?? 1000);
+const [mode, host, port] = process.argv.slice(2) as [EnqueueMode, string, string];
 // Enough adds for V8 to optimise the hot path before timing starts.
 const WARM_UP = 1000;
 const PER_REQUEST = 100;
@@ -19,7 +22,6 @@ const FLOOR_FRAMES = 6;
 type Runner = (n: number, into: number[] | undefined) => Promise<void>;
 const connection = { host, port: Number(port), maxRetriesPerRequest: null };
 const data = { to: 'customer@example.com', orderId: 4242, lines: [{ sku: 'A-1', qty: 2 }] };
-const samples: number[] = [];
 
 async function setUp(variant: EnqueueMode): Promise<{ queue: bullmq.Queue; run: Runner; close: () => Promise<void> }> {
   const name = `bench-enqueue-${process.pid}`;
@@ -130,9 +132,19 @@ function alsAdd(als: { getStore(): unknown }): Add {
 const { queue, run, close } = await setUp(mode);
 await queue.waitUntilReady();
 await run(WARM_UP, undefined);
-await run(ADDS, samples);
+console.log('ready');
+for await (const line of createInterface({ input: process.stdin })) {
+  const [command, count] = line.trim().split(' ');
+  if (command === 'run') {
+    const samples: number[] = [];
+    await run(Number(count), samples);
+    console.log(JSON.stringify(samples));
+  } else if (command === 'end') {
+    break;
+  }
+}
 await close();
-console.log(JSON.stringify(samples));
 await queue.obliterate({ force: true });
 await queue.close();
+console.log('done');
 process.exit(0);

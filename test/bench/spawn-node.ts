@@ -60,3 +60,68 @@ export async function stopBench(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** A bench process that answers one line on stdout per command line on stdin. */
+export interface BenchSession {
+  /** Sends one command and resolves with the next line the process prints. */
+  ask(command: string): Promise<string>;
+  /** Waits for the next line without sending anything (e.g. `ready`). */
+  next(): Promise<string>;
+  /** Sends `end`, waits for the process to exit 0. */
+  end(): Promise<void>;
+  kill(): void;
+}
+
+/**
+ * Starts a bench file that reads commands on stdin (see `enqueue-worker.ts`), on the given Node.
+ *
+ * @example
+ * ```ts
+ * const session = startSession(node, benchFile('enqueue-worker.ts'), ['bare', host, port]);
+ * await session.next(); // 'ready'
+ * const samples = JSON.parse(await session.ask('run 100'));
+ * await session.end();
+ * ```
+ */
+export function startSession(node: NodeBinary, file: string, args: readonly string[]): BenchSession {
+  const child = spawn(node.path, ['--import', 'tsx', '--conditions=source', file, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
+  let buffer = '';
+  let exited: Error | undefined;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter.resolve(line);
+      else lines.push(line);
+    }
+  });
+  const exit = once(child, 'exit');
+  child.once('exit', (code) => {
+    exited = new Error(`${file} ${args.join(' ')} on node ${node.version} exited with ${code}`);
+    for (const waiter of waiting.splice(0)) waiter.reject(exited);
+  });
+  const next = () => new Promise<string>((resolve, reject) => {
+    const line = lines.shift();
+    if (line !== undefined) resolve(line);
+    else if (exited) reject(exited);
+    else waiting.push({ resolve, reject });
+  });
+  return {
+    next,
+    ask(command) {
+      child.stdin!.write(`${command}\n`);
+      return next();
+    },
+    async end() {
+      child.stdin!.end('end\n');
+      const [code] = (await exit) as [number | null];
+      if (code !== 0) throw new Error(`${file} ${args.join(' ')} on node ${node.version} exited with ${code}`);
+    },
+    kill: () => { child.kill('SIGKILL'); },
+  };
+}
