@@ -16,25 +16,41 @@ interface Measured {
 
 /**
  * The app's CPU per request of a realistic Koa one-job route, bare, with `taskscope()` and
- * behind the floor (AsyncLocalStorage + one stack capture), each app in a fresh process of the
- * given Node (AsyncLocalStorage costs the whole process on Node 20, so variants never share
- * one), the load from this process, as a browser's would come from another. Every round runs
- * the three back to back in a rotating order; figures are medians of per-round ratios
- * (bare CPU / variant CPU: 1 costs nothing). Target (DESIGN.md): floor − tracked ≤ 0.03.
- * Requests/s at saturation is printed as information.
+ * behind the floor (AsyncLocalStorage + one stack capture), each app in a process of its own on
+ * the given Node (AsyncLocalStorage costs the whole process on Node 20, so variants never share
+ * one), the load from this process, as a browser's would come from another. Each round starts
+ * the three apps afresh and has them take turns under load in short windows, in a rotating
+ * order, so a busy moment of the shared machine hits every variant alike; figures are medians of
+ * per-round ratios (bare CPU / variant CPU: 1 costs nothing). Target (DESIGN.md): floor − tracked
+ * ≤ 0.03. Requests/s at saturation is printed as information.
  */
 export async function benchRequests(node: NodeBinary, connection: { host: string; port: number }, quick: boolean): Promise<Verdicts> {
-  const rounds = quick ? 2 : 6;
-  const durationMs = quick ? 1_500 : 3_000;
-  await measure(node, 'bare', connection, 1_000); // warm-up: disk caches, Redis
+  const rounds = quick ? 1 : 5;
+  const turns = quick ? 2 : 5;
+  const windowMs = quick ? 400 : 600;
   const perRound: Record<Variant, Measured>[] = [];
   for (let round = 0; round < rounds; round++) {
-    const measured = {} as Record<Variant, Measured>;
-    for (let i = 0; i < VARIANTS.length; i++) {
-      const variant = VARIANTS[(round + i) % VARIANTS.length]!;
-      measured[variant] = await measure(node, variant, connection, durationMs);
+    const apps = await Promise.all(VARIANTS.map((variant) => startApp(node, variant, connection)));
+    try {
+      const totals = VARIANTS.map(() => ({ cpuUs: 0, done: 0, ms: 0 }));
+      for (let turn = 0; turn < turns; turn++) {
+        for (let i = 0; i < VARIANTS.length; i++) {
+          const index = (turn + round + i) % VARIANTS.length;
+          const window = await apps[index]!.load(windowMs);
+          totals[index]!.cpuUs += window.cpuUs;
+          totals[index]!.done += window.done;
+          totals[index]!.ms += windowMs;
+        }
+      }
+      const measured = {} as Record<Variant, Measured>;
+      VARIANTS.forEach((variant, i) => {
+        const t = totals[i]!;
+        measured[variant] = { cpuUsPerRequest: t.cpuUs / t.done, requestsPerSecond: t.done / (t.ms / 1000) };
+      });
+      perRound.push(measured);
+    } finally {
+      await Promise.all(apps.map((app) => app.stop()));
     }
-    perRound.push(measured);
   }
   // Requests per CPU second, so a ratio to bare reads "bare CPU / variant CPU".
   const efficiency = roundsOf(perRound.map((r) => mapVariants(r, (m) => 1e6 / m.cpuUsPerRequest)), 'bare');
@@ -47,7 +63,7 @@ export async function benchRequests(node: NodeBinary, connection: { host: string
   const verdicts: Verdicts = [report('  request: floor − tracked', gapLine(gap, '≤ 0.03'), gap <= 0.03)];
   const rps = (v: Variant) => median(perRound.map((r) => r[v].requestsPerSecond)).toFixed(0);
   report('  requests/s at saturation (info)', `bare ${rps('bare')}  tracked ${rps('tracked')} (${throughput.of('tracked').toFixed(3)})  floor ${rps('floor')} (${throughput.of('floor').toFixed(3)})`, undefined);
-  console.log(`  (${rounds} rounds × ${durationMs / 1000} s per variant, ${CONNECTIONS} connections)`);
+  console.log(`  (${rounds} rounds of fresh apps × ${turns} turns × ${windowMs} ms of load per variant, ${CONNECTIONS} connections)`);
   return verdicts;
 }
 
@@ -55,7 +71,14 @@ function mapVariants(round: Record<Variant, Measured>, f: (m: Measured) => numbe
   return { bare: f(round.bare), tracked: f(round.tracked), floor: f(round.floor) };
 }
 
-async function measure(node: NodeBinary, variant: Variant, connection: { host: string; port: number }, durationMs: number): Promise<Measured> {
+/** One app process of a round, ready to take its turns under load. */
+interface App {
+  /** Saturates the app for `ms`; resolves with the app's CPU time in that window and the requests done. */
+  load(ms: number): Promise<{ cpuUs: number; done: number }>;
+  stop(): Promise<void>;
+}
+
+async function startApp(node: NodeBinary, variant: Variant, connection: { host: string; port: number }): Promise<App> {
   const child = spawnBench(node, SERVER, [variant, connection.host, String(connection.port)]);
   try {
     const client = benchClient(await portOf(child), CONNECTIONS);
@@ -65,13 +88,20 @@ async function measure(node: NodeBinary, variant: Variant, connection: { host: s
     if (probe.status !== 200 || (probe.id !== undefined) !== (variant === 'tracked')) {
       throw new Error(`request bench app (${variant}) answered ${probe.status} with X-Debug-Id ${probe.id}`);
     }
-    await client.saturate((n) => `/orders?id=${n}`, CONNECTIONS, 500); // warm-up: JIT, connections
-    const cpuBefore = await cpuNow();
-    const done = await client.saturate((n) => `/orders?id=${n}`, CONNECTIONS, durationMs);
-    const cpuAfter = await cpuNow();
-    client.close();
-    return { cpuUsPerRequest: (cpuAfter - cpuBefore) / done, requestsPerSecond: done / (durationMs / 1000) };
-  } finally {
+    await client.saturate((n) => `/orders?id=${n}`, CONNECTIONS, 1_000); // warm-up: JIT, connections
+    return {
+      async load(ms) {
+        const before = await cpuNow();
+        const done = await client.saturate((n) => `/orders?id=${n}`, CONNECTIONS, ms);
+        return { cpuUs: (await cpuNow()) - before, done };
+      },
+      async stop() {
+        client.close();
+        await stopBench(child);
+      },
+    };
+  } catch (error) {
     await stopBench(child);
+    throw error;
   }
 }
