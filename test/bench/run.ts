@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --node 24] [--quick] [--only enqueue,requests,memory,soak,fetch,panel]`:
+ * `npm run bench [-- --node 24] [--quick] [--only enqueue,requests,memory,soak,fetch,panel,adapters,ws,runs]`:
  * Taskscope's numbers, each against the bare thing, its floor and a peer measured in the same
  * run, on a private redis-server. The parts that time the app (enqueue, requests, memory, fault
  * soak) run their measuring processes on each Node given (`BENCH_NODE=/path/to/node`,
@@ -15,6 +15,9 @@ import { benchMemory } from './memory.js';
 import { resolveNodes } from './node-versions.js';
 import { benchPanel } from './panel.js';
 import { benchRequests } from './requests.js';
+import { benchAdapters } from './adapters.js';
+import { benchWs } from './ws.js';
+import { benchWorkerRuns } from './worker-runs.js';
 import type { Verdicts } from './stats.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -39,12 +42,15 @@ try {
     if (wanted('soak')) verdicts.push(...await benchFaultSoak(node, connection, args.quick));
     tally(`Node ${node.version}`, verdicts);
   }
-  if (wanted('fetch') || wanted('panel')) {
+  if (['fetch', 'panel', 'adapters', 'ws', 'runs'].some(wanted)) {
     console.log(`\n== Once, on the bench's own node ${process.version}`);
     const verdicts: Verdicts = [];
     if (wanted('fetch')) verdicts.push(await benchFetch(connection));
     if (wanted('panel')) verdicts.push(await benchPanel(connection));
-    tally('record fetch and panel', verdicts);
+    if (wanted('adapters')) verdicts.push(await benchAdapters(connection));
+    if (wanted('ws')) verdicts.push(await benchWs());
+    if (wanted('runs')) verdicts.push(await benchWorkerRuns(connection));
+    tally('record fetch, panel, adapters, ws, job runs', verdicts);
   }
 } finally {
   await redis.stop();
