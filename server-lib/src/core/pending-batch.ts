@@ -113,6 +113,7 @@ export class PendingBatch implements PendingEnqueue {
       }
     });
     recording.changedAfterSave(this.batch);
+    if (this.batch.some((entry) => entry.needsCompaction)) setImmediate(compactAll, this.batch);
   }
 
   /** A job BullMQ built out of sight (job schedulers): the app's values are snapshot once, now. */
@@ -149,6 +150,18 @@ export class PendingBatch implements PendingEnqueue {
       if (!this.batch[index]!.built) return index;
     }
     return -1;
+  }
+}
+
+/**
+ * Large data is turned into its bounded snapshot right after its add, off the app's await, so
+ * a request that is still running holds no more than its limits allow.
+ */
+function compactAll(entries: TaskEntry[]): void {
+  try {
+    for (const entry of entries) if (entry.needsCompaction) entry.compact();
+  } catch {
+    // A snapshot never throws; this only guards the timer callback.
   }
 }
 
