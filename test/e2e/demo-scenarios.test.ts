@@ -3,11 +3,11 @@
  * extension, and asserts what a person reads in the Tasks panel. A screenshot per scenario is
  * left in test/artifacts/ (git-ignored) for a person to look at.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'puppeteer-core';
-import { killAll, startDemo, type Demo } from '../support/demo-process.js';
-import { launchWithPanel, saveScreenshot, selectRequest, texts, waitForText, type PanelSession } from '../support/chromium.js';
+import type { Demo } from '../support/demo-process.js';
+import { useDemoPanel } from '../support/demo-panel.js';
+import { saveScreenshot, selectRequest, texts, waitForText, type PanelSession } from '../support/chromium.js';
 
 const JOB_ROWS = 'table[aria-label="Jobs"] tbody tr';
 const SUMMARY = '[data-testid="summary"]';
@@ -51,20 +51,9 @@ describe.each(['light', 'dark'] as const)('the demo shop in the Tasks panel, in 
     await saveScreenshot(session!.devtools, `demo-${theme}-${name}`);
   };
 
-  beforeAll(async () => {
-    demo = await startDemo({ REDIS_URL: inject('redisUrl'), PORT: '0', DEMO_QUEUE_PREFIX: `demo-e2e-${randomUUID().slice(0, 8)}` });
-    session = await launchWithPanel({ theme, windowSize: { width: 1440, height: 1000 }, devtoolsHeight: 720 });
-    ({ panel, page } = session);
-    await page.goto(demo.baseUrl);
-  }, 120_000);
-
-  afterAll(async () => {
-    await session?.close();
-    if (demo) {
-      demo.child.kill('SIGINT');
-      await Promise.race([demo.exit, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      killAll(demo, []);
-    }
+  const shop = useDemoPanel({ theme, windowSize: { width: 1440, height: 1000 }, devtoolsHeight: 720, prefix: 'demo-e2e' });
+  beforeAll(() => {
+    ({ demo, session, panel, page } = shop);
   });
 
   // Each test leaves a screenshot, also when it fails, so a person can see what was on screen.

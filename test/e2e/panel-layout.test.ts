@@ -3,11 +3,11 @@
  * matters is in view without scrolling, nothing a user must read is cut, page loads are marked
  * when the log is preserved, and rows have a context menu that copies.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Frame, Page } from 'puppeteer-core';
-import { killAll, startDemo, type Demo } from '../support/demo-process.js';
-import { launchWithPanel, saveScreenshot, selectRequest, texts, waitForText, type PanelSession } from '../support/chromium.js';
+import type { Demo } from '../support/demo-process.js';
+import { useDemoPanel } from '../support/demo-panel.js';
+import { saveScreenshot, selectRequest, texts, waitForText, type PanelSession } from '../support/chromium.js';
 
 describe.each(['light', 'dark'] as const)('the Tasks panel on a 1280 × 800 screen with DevTools 380 px tall (%s theme)', (theme) => {
   let demo: Demo | undefined;
@@ -15,20 +15,9 @@ describe.each(['light', 'dark'] as const)('the Tasks panel on a 1280 × 800 scre
   let panel: Frame;
   let page: Page;
 
-  beforeAll(async () => {
-    demo = await startDemo({ REDIS_URL: inject('redisUrl'), PORT: '0', DEMO_QUEUE_PREFIX: `demo-layout-${randomUUID().slice(0, 8)}` });
-    session = await launchWithPanel({ theme, windowSize: { width: 1280, height: 800 }, devtoolsHeight: 380 });
-    ({ panel, page } = session);
-    await page.goto(demo.baseUrl);
-  }, 120_000);
-
-  afterAll(async () => {
-    await session?.close();
-    if (demo) {
-      demo.child.kill('SIGINT');
-      await Promise.race([demo.exit, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      killAll(demo, []);
-    }
+  const shop = useDemoPanel({ theme, windowSize: { width: 1280, height: 800 }, devtoolsHeight: 380, prefix: 'demo-layout' });
+  beforeAll(() => {
+    ({ demo, session, panel, page } = shop);
   });
 
   const guard = (name: string, body: () => Promise<void>) =>

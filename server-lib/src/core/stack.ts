@@ -95,15 +95,8 @@ export function captureStack(caller: Function, options: { maxFrames: number; cwd
     const prepare = Error.prepareStackTrace;
     const sites = structuredSites(holder, prepare);
     if (!sites) return toFormatted(readFrames(holder).filter((frame) => isApplicationFile(frame.file)), options.cwd, options.maxFrames);
-    const app: V8CallSite[] = [];
-    let key = '';
-    for (const site of sites) {
-      const file = site.getFileName?.();
-      if (typeof file !== 'string' || !isApplicationRawFile(file)) continue;
-      app.push(site);
-      key += `${file}:${site.getLineNumber()}:${site.getColumnNumber()}:${site.getFunctionName()}|`;
-    }
-    key += `${prepareId(prepare)}\u0000${options.cwd}\u0000${options.maxFrames}`;
+    const { app, key: sitesKey } = applicationSites(sites);
+    const key = `${sitesKey}${prepareId(prepare)}\u0000${options.cwd}\u0000${options.maxFrames}`;
     let formatted = stacks.get(key);
     if (formatted === undefined) {
       const frames = formatSites(app, prepare).filter((frame) => isApplicationFile(frame.file));
@@ -295,7 +288,8 @@ function prepareId(prepare: Prepare | undefined): string {
 }
 const traceCache = new Map<string, StackFrame[]>();
 
-function framesOfSites(sites: V8CallSite[], prepare: Prepare | undefined): StackFrame[] {
+/** The application call sites of a trace, and a key of their positions (what tells two traces apart). */
+function applicationSites(sites: V8CallSite[]): { app: V8CallSite[]; key: string } {
   const app: V8CallSite[] = [];
   let key = '';
   for (const site of sites) {
@@ -304,7 +298,12 @@ function framesOfSites(sites: V8CallSite[], prepare: Prepare | undefined): Stack
     app.push(site);
     key += `${file}:${site.getLineNumber()}:${site.getColumnNumber()}:${site.getFunctionName()}|`;
   }
-  key += prepareId(prepare);
+  return { app, key };
+}
+
+function framesOfSites(sites: V8CallSite[], prepare: Prepare | undefined): StackFrame[] {
+  const { app, key: sitesKey } = applicationSites(sites);
+  const key = sitesKey + prepareId(prepare);
   const cached = traceCache.get(key);
   if (cached) return cached;
   const frames = formatSites(app, prepare).filter((frame) => isApplicationFile(frame.file));
