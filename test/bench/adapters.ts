@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { median, report } from './stats.js';
+import { portOf } from './spawn-node.js';
 
 const FRAMEWORKS = ['koa', 'express', 'fastify'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
@@ -84,16 +85,4 @@ async function measure(framework: Framework, mode: 'bare' | 'tracked', connectio
     child.kill('SIGTERM');
     if (child.exitCode === null) await once(child, 'exit');
   }
-}
-
-function portOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /port=(\d+)/.exec(output)?.[1];
-      if (port) resolve(Number(port));
-    });
-    child.once('exit', (code) => reject(new Error(`adapter bench app exited with ${code}: ${output}`)));
-  });
 }
