@@ -83,6 +83,8 @@ describe.each(['light', 'dark'] as const)('the demo shop in the Tasks panel, in 
   walk('a delayed job shows its delay and due time, apart from its wait', async () => {
     await selectRequest(panel, 'POST', '/api/orders');
     await waitForText(panel, SUMMARY, /^3 jobs \(2 immediate, 1 delayed\) · [\d.]+ ms enqueueing$/);
+    // The state comes with the first status answer, a moment after the record.
+    await waitForText(panel, `${JOB_ROWS}[data-seq="2"]`, /delayed/);
     const reminder = (await jobRows(panel)).find((row) => row.includes('send-review-reminder'));
     expect(reminder).toMatch(/\| delayed \| 30 s → \d\d:\d\d:\d\d \|/);
     await panel.click(`${JOB_ROWS}[data-seq="2"]`);
