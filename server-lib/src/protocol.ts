@@ -118,7 +118,8 @@ export interface TaskRecord {
   error: string | null;
   /**
    * The add returned a job that already existed (same `jobId`, or deduplicated), so no new job
-   * was created. `null` when not yet known; the status endpoint settles it.
+   * was created. `null` when the add itself did not tell: then `JobStatus.duplicate` does (the
+   * record is never changed by a status read).
    */
   duplicate: boolean | null;
   /**
