@@ -6,9 +6,8 @@
  * `tsx adapters-server.ts <koa|express|fastify> <bare|tracked> <redis host> <redis port>`
  */
 import { Queue } from 'bullmq';
-import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveUntilTerm } from './serve-app.js';
 
 const [framework, mode, host, port] = process.argv.slice(2);
 const tracked = mode === 'tracked';
@@ -49,9 +48,4 @@ async function start(): Promise<{ server: Server; close(): Promise<unknown> }> {
 }
 
 const { server, close } = await start();
-if (!server.listening) await once(server, 'listening');
-console.log(`port=${(server.address() as AddressInfo).port}`);
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  void close().then(() => queue.obliterate({ force: true })).finally(() => queue.close()).finally(() => process.exit(0));
-});
+await serveUntilTerm(server, () => close().then(() => queue.obliterate({ force: true })).finally(() => queue.close()));

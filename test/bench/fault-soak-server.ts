@@ -5,8 +5,7 @@
  */
 import { Queue } from 'bullmq';
 import Koa from 'koa';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { serveUntilTerm } from './serve-app.js';
 
 const [mode, host, port, storeUrl] = process.argv.slice(2) as [string, string, string, string];
 
@@ -33,15 +32,4 @@ app.use(async function placeOrder(ctx) {
   ctx.body = { orderId, ok: true };
 });
 
-const server = app.listen(0, '127.0.0.1');
-await once(server, 'listening');
-console.log(`port=${(server.address() as AddressInfo).port}`);
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close();
-  const timer = setTimeout(() => process.exit(0), 3_000);
-  void close().catch(() => {}).then(() => queue.obliterate({ force: true })).finally(() => queue.close()).finally(() => {
-    clearTimeout(timer);
-    process.exit(0);
-  });
-});
+await serveUntilTerm(app.listen(0, '127.0.0.1'), () => close().catch(() => {}).then(() => queue.obliterate({ force: true })).finally(() => queue.close()));

@@ -11,8 +11,7 @@
  */
 import { Queue } from 'bullmq';
 import Koa from 'koa';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { serveUntilTerm } from './serve-app.js';
 
 const [mode, host, port] = process.argv.slice(2);
 const FLOOR_FRAMES = 6;
@@ -55,11 +54,4 @@ app.use(async function placeOrder(ctx) {
   ctx.body = { orderId, lines: Array.from({ length: 40 }, (_, i) => ({ sku: `SKU-${i}`, qty: i % 3, price: i * 1.25 })) };
 });
 
-const server = app.listen(0, '127.0.0.1');
-await once(server, 'listening');
-console.log(`port=${(server.address() as AddressInfo).port}`);
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close();
-  void queue.obliterate({ force: true }).finally(() => queue.close()).finally(() => process.exit(0));
-});
+await serveUntilTerm(app.listen(0, '127.0.0.1'), () => queue.obliterate({ force: true }).finally(() => queue.close()));
