@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { RecordSummary } from '../protocol.js';
 import { addToSummary } from './analyze.js';
 import type { TaskscopeRuntime } from './runtime.js';
-import type { EnqueueSpec } from './scope.js';
+import type { CapturedTrace, EnqueueSpec } from './scope.js';
 import { TaskEntry } from './task-entry.js';
 
 /** Where the tasks of one enqueue call go: after `lastSeq`, counted into `summary`. */
@@ -24,9 +24,9 @@ export interface TaskTarget {
  * const entries = createTasks(runtime, specs, wrapper, { lastSeq: 0, startPerf, late: false, summary });
  * ```
  */
-export function createTasks(runtime: TaskscopeRuntime, specs: EnqueueSpec[], caller: Function, target: TaskTarget): TaskEntry[] {
-  // Formatted at once: nothing of the captured trace (frames hold closures and receivers) outlives the call.
-  const formatted = runtime.options.captureStacks ? runtime.callerStack(caller) : undefined;
+export function createTasks(runtime: TaskscopeRuntime, specs: EnqueueSpec[], caller: Function | CapturedTrace, target: TaskTarget): TaskEntry[] {
+  // Captured in the call, read within this event-loop turn: nothing of V8's frames outlives it.
+  const site = runtime.options.captureStacks ? runtime.callerStack(caller) : undefined;
   const enqueuedAt = Date.now();
   const offsetMs = Math.round((performance.now() - target.startPerf) * 1000) / 1000;
   const callSeq = target.lastSeq + 1;
@@ -37,10 +37,7 @@ export function createTasks(runtime: TaskscopeRuntime, specs: EnqueueSpec[], cal
     const entry = new TaskEntry(runtime.serialize, callSeq + index, spec.queue, spec.prefix, spec.name, spec.via, enqueuedAt, offsetMs, target.late, callSeq, specs.length);
     entry.parent = spec.parent ?? null;
     entry.schedulerId = spec.schedulerId ?? null;
-    if (formatted) {
-      entry.origin = formatted.origin;
-      entry.stack = formatted.stack;
-    }
+    entry.site = site;
     addToSummary(target.summary, entry);
     entries[index] = entry;
   }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { createSummary, detectNPlusOne } from './analyze.js';
 import { PROTOCOL_VERSION, type RequestRecord } from '../protocol.js';
 import type { TrackedRequest } from './create-taskscope.js';
-import { runInRequestScope, type EnqueueSpec } from './scope.js';
+import { runInRequestScope, type CapturedTrace, type EnqueueSpec } from './scope.js';
 import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
 import { recordedUrl } from './request-url.js';
 import type { TaskscopeRuntime } from './runtime.js';
@@ -61,11 +61,17 @@ export class RequestRecording implements TrackedRequest {
     };
   }
 
-  begin(specs: EnqueueSpec[], caller?: Function): PendingBatch {
+  /** Frames the instrumentation captures per enqueue (see `EnqueueRecorder.captureFrames`). */
+  get captureFrames(): number {
+    const { options } = this.runtime;
+    return options.captureStacks && this.phase !== 'closed' ? options.limits.maxStackFrames : 0;
+  }
+
+  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingBatch {
     if (this.phase === 'finished' && performance.now() > this.lateUntilPerf) this.close();
     if (this.phase === 'closed') return NOOP_BATCH;
     try {
-      return this.track(specs, caller);
+      return this.track(specs, site);
     } catch (error) {
       this.runtime.log.warnOnce('record', 'could not record an enqueue', error);
       return NOOP_BATCH;
@@ -127,11 +133,11 @@ export class RequestRecording implements TrackedRequest {
     this.runtime.log.warnOnce(key, message, error);
   }
 
-  private track(specs: EnqueueSpec[], caller: Function | undefined): PendingBatch {
+  private track(specs: EnqueueSpec[], site: Function | CapturedTrace | undefined): PendingBatch {
     const { record } = this;
     const late = this.phase === 'finished';
     const max = this.runtime.options.limits.maxTasksPerRequest;
-    const batch = createTasks(this.runtime, specs, caller ?? RequestRecording.prototype.begin, { lastSeq: this.seq, startPerf: this.startPerf, late, summary: record.summary });
+    const batch = createTasks(this.runtime, specs, site ?? RequestRecording.prototype.begin, { lastSeq: this.seq, startPerf: this.startPerf, late, summary: record.summary });
     this.seq += specs.length;
     record.revision += 1;
     for (const entry of batch) {

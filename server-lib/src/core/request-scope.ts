@@ -1,9 +1,11 @@
-import type { EnqueueRecorder, EnqueueSpec, PendingEnqueue } from './scope.js';
+import type { CapturedTrace, EnqueueRecorder, EnqueueSpec, PendingEnqueue } from './scope.js';
 import { NOOP_BATCH } from './pending-batch.js';
 
 /** What can take a request's enqueues: its recording. */
 interface ScopedRecorder {
-  begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue;
+  /** Frames to capture per enqueue, 0 when stacks are off or no more tasks are taken; absent: it captures them. */
+  readonly captureFrames?: number;
+  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingEnqueue;
 }
 
 /**
@@ -24,8 +26,13 @@ export class RequestScope implements EnqueueRecorder {
     this.recorder = recorder;
   }
 
-  begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
-    return this.recorder?.begin(specs, caller) ?? NOOP_BATCH;
+  get captureFrames(): number | undefined {
+    const recorder = this.recorder;
+    return recorder === undefined ? 0 : recorder.captureFrames;
+  }
+
+  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingEnqueue {
+    return this.recorder?.begin(specs, site) ?? NOOP_BATCH;
   }
 
   release(): void {

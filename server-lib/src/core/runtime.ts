@@ -2,10 +2,11 @@ import { createLog, type TaskscopeLog } from './log.js';
 import type { ResolvedOptions } from './options.js';
 import { createRedactor, type KeyRedactor } from './redact.js';
 import { createSerializer, type SnapshotResult } from './serialize.js';
-import { captureStack, type FormattedStack } from './stack.js';
+import { captureDeferredStack, type DeferredStack } from './deferred-stack.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { SaveMeta, Store } from '../store/store.js';
 import type { RequestRecord } from '../protocol.js';
+import type { CapturedTrace } from './scope.js';
 import { createLateWindows } from './late-windows.js';
 import { createRecordSaver } from './record-saver.js';
 
@@ -19,8 +20,11 @@ export interface TaskscopeRuntime {
   serialize(value: unknown): SnapshotResult;
   /** The `redact` rules as a test of one key (for query parameters of recorded URLs). */
   isSecretKey: KeyRedactor;
-  /** The application frames below `caller` (the instrumentation's wrapper), formatted at once and shared. */
-  callerStack(caller: Function): FormattedStack;
+  /**
+   * The application frames below `caller` (the instrumentation's wrapper), or of the trace the
+   * instrumentation captured: read soon after (see deferred-stack.ts).
+   */
+  callerStack(caller: Function | CapturedTrace): DeferredStack;
   /** Closes requests' late windows (one shared timer). */
   readonly lateWindows: LateWindows;
   /** Saves a record without letting a slow or dead store hold the response (see record-saver.ts). */
@@ -63,7 +67,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
         return { value: { $taskscope: 'unreadable', reason: 'serializer failed' }, truncated: true, bytes: 0 };
       }
     },
-    callerStack: (caller) => captureStack(caller, stackOptions),
+    callerStack: (caller) => captureDeferredStack(caller, stackOptions),
     lateWindows: createLateWindows(),
     saveRecord: (record, meta) => saver.save(record, meta),
     async readRecord(id) {

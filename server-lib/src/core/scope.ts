@@ -1,6 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TaskVia } from '../protocol.js';
 
+/** A stack V8 captured (`captureTrace` in stack.ts), not read yet. */
+export interface CapturedTrace {
+  stack?: unknown;
+}
+
 /** One job about to be enqueued, as the BullMQ instrumentation saw the call. */
 export interface EnqueueSpec {
   via: TaskVia;
@@ -61,10 +66,17 @@ export interface PendingEnqueue extends EnqueueRecorder {
 export interface EnqueueRecorder {
   readonly inside?: boolean;
   /**
-   * Called synchronously when an enqueue call starts; must be cheap and must never throw.
-   * `caller` is the instrumentation's wrapper: the call site is captured from its caller.
+   * How many frames the instrumentation should capture itself, first thing in its wrapper (the
+   * fewer frames V8 walks above the call, the cheaper the capture): 0 when stacks are off,
+   * `undefined` when the recorder captures them (from the `caller` given to `begin`).
    */
-  begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue;
+  readonly captureFrames?: number;
+  /**
+   * Called synchronously when an enqueue call starts; must be cheap and must never throw.
+   * `site` is the instrumentation's wrapper (the call site is captured below it), or the trace it
+   * captured itself when `captureFrames` asked for one.
+   */
+  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingEnqueue;
 }
 
 const STORAGE_KEY = Symbol.for('taskscope.request-scope');

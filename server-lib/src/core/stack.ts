@@ -59,8 +59,16 @@ export function captureCallSite(maxFrames = DEFAULT_CAPTURE_FRAMES, caller: Func
   return site as unknown as CallSite;
 }
 
-/** V8's trace of at most `maxFrames` frames below `caller`, on an object of its own. */
-function captureTrace(maxFrames: number, caller: Function): { stack?: unknown } {
+/**
+ * V8's trace of at most `maxFrames` frames below `caller`, on an object of its own: the capture
+ * only, nothing read or formatted yet (what {@link formatTrace} does).
+ *
+ * @example
+ * ```ts
+ * const holder = captureTrace(6, wrapper);
+ * ```
+ */
+export function captureTrace(maxFrames: number, caller: Function): { stack?: unknown } {
   const holder: { stack?: unknown } = {};
   const limit = Error.stackTraceLimit;
   try {
@@ -80,9 +88,10 @@ const stacks = new Map<string, FormattedStack>();
 
 /**
  * Captures the stack below `caller` and turns it into application frames at once, so nothing of
- * the trace (V8's frames hold closures and receivers) outlives the call. The enqueue hot path:
- * a trace seen before costs the capture, reading V8's call sites and one map lookup, and gives
- * the very same (shared, frozen) result.
+ * the trace (V8's frames hold closures and receivers) outlives the call. A trace seen before
+ * costs the capture, reading V8's call sites and one map lookup, and gives the very same
+ * (shared, frozen) result. The enqueue hot path splits it: {@link captureTrace} in the call,
+ * {@link formatTrace} soon after (see deferred-stack.ts).
  *
  * @example
  * ```ts
@@ -90,7 +99,18 @@ const stacks = new Map<string, FormattedStack>();
  * ```
  */
 export function captureStack(caller: Function, options: { maxFrames: number; cwd: string }): FormattedStack {
-  const holder = captureTrace(options.maxFrames, caller);
+  return formatTrace(captureTrace(options.maxFrames, caller), options);
+}
+
+/**
+ * The application frames of a trace {@link captureTrace} took. Never throws.
+ *
+ * @example
+ * ```ts
+ * const formatted = formatTrace(captureTrace(6, wrapper), { maxFrames: 6, cwd: process.cwd() });
+ * ```
+ */
+export function formatTrace(holder: { stack?: unknown }, options: { maxFrames: number; cwd: string }): FormattedStack {
   try {
     const prepare = Error.prepareStackTrace;
     const sites = structuredSites(holder, prepare);
@@ -288,7 +308,11 @@ function prepareId(prepare: Prepare | undefined): string {
 }
 const traceCache = new Map<string, StackFrame[]>();
 
-/** The application call sites of a trace, and a key of their positions (what tells two traces apart). */
+/**
+ * The application call sites of a trace, and a key of their positions (what tells two traces
+ * apart): the script and its source offset, which V8 has at hand, where a line and column are
+ * worked out from the source's line ends (the function name follows from the position).
+ */
 function applicationSites(sites: V8CallSite[]): { app: V8CallSite[]; key: string } {
   const app: V8CallSite[] = [];
   let key = '';
@@ -296,7 +320,8 @@ function applicationSites(sites: V8CallSite[]): { app: V8CallSite[]; key: string
     const file = site.getFileName?.();
     if (typeof file !== 'string' || !isApplicationRawFile(file)) continue;
     app.push(site);
-    key += `${file}:${site.getLineNumber()}:${site.getColumnNumber()}:${site.getFunctionName()}|`;
+    const position = typeof site.getPosition === 'function' ? site.getPosition() : `${site.getLineNumber()}:${site.getColumnNumber()}`;
+    key += `${file}:${position}|`;
   }
   return { app, key };
 }
@@ -328,6 +353,8 @@ function formatSites(sites: V8CallSite[], prepare: Prepare | undefined): StackFr
 
 interface V8CallSite {
   getFileName(): string | null | undefined;
+  /** V8's source offset of the call (not in Node's typings; absent in some runtimes). */
+  getPosition?(): number;
   getLineNumber(): number | null;
   getColumnNumber(): number | null;
   getFunctionName(): string | null;

@@ -1,4 +1,5 @@
 import type { Snapshot, StackFrame, TaskRecord, TaskVia } from '../protocol.js';
+import type { DeferredStack } from './deferred-stack.js';
 import type { SnapshotResult } from './serialize.js';
 
 type Serialize = (value: unknown) => SnapshotResult;
@@ -10,6 +11,7 @@ const OPTS_BYTES = 60;
 /** Data stored longer than this is turned into its bounded snapshot soon after the response. */
 const COMPACT_AT = 2048;
 
+const NO_FRAMES: StackFrame[] = Object.freeze([]) as unknown as StackFrame[];
 const UNREAD: SnapshotResult = { value: null, truncated: false, bytes: 4 };
 const PARSE_FAILED: SnapshotResult = { value: { $taskscope: 'unreadable', reason: 'not JSON' }, truncated: true, bytes: 50 };
 
@@ -37,8 +39,8 @@ export class TaskEntry {
   jobTimestamp: number | null = null;
   parent: { queue: string; jobId: string | null } | null = null;
   schedulerId: string | null = null;
-  origin: StackFrame | null = null;
-  stack: StackFrame[] = [];
+  /** Where the app called BullMQ, when stacks are captured. */
+  site: DeferredStack | undefined = undefined;
   /** BullMQ built this task's job, so its data and options come from there. */
   built = false;
   private dataJson: string | undefined;
@@ -78,6 +80,16 @@ export class TaskEntry {
     const data = this.dataJson?.length ?? this.dataSnap?.bytes ?? 4;
     const opts = this.optsSnap?.bytes ?? (this.optsSource === undefined ? 4 : OPTS_BYTES);
     return TASK_BYTES + this.queue.length + this.name.length + FRAME_BYTES * (this.stack.length + 1) + data + opts;
+  }
+
+  /** The innermost application frame of the enqueue call. */
+  get origin(): StackFrame | null {
+    return this.site?.formatted.origin ?? null;
+  }
+
+  /** Application frames of the enqueue call, innermost first. */
+  get stack(): StackFrame[] {
+    return this.site?.formatted.stack ?? NO_FRAMES;
   }
 
   /** Holds more data than its snapshot will keep: worth turning into the snapshot now. */

@@ -121,6 +121,8 @@ export function linkSettledTasks(runtime: TaskscopeRuntime, requestId: string, e
   const context = byRuntime.get(runtime);
   if (context === undefined) return;
   try {
+    // In this process's memory a link is two numbers, made into a lineage only when read.
+    if (context.runs instanceof MemoryRunStore) return context.runs.linkRequestTasks(requestId, entries);
     const links: Array<{ job: JobKey; lineage: JobLineage }> = [];
     for (const entry of entries) {
       if (entry.jobId === null || entry.duplicate === true) continue;

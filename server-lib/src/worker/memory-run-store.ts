@@ -1,18 +1,28 @@
 import type { JobLineage, JobRun } from '../protocol-runs.js';
-import { jobKeyString, type JobKey, type RunStore, type StoredJob } from './run-store.js';
+import { type JobKey, type RunStore, type StoredJob } from './run-store.js';
 
-/** Jobs kept by a {@link MemoryRunStore}; the least recently linked are forgotten first. */
+/**
+ * Jobs kept by a {@link MemoryRunStore}: two generations of at most half as many each, the older
+ * forgotten as a whole when the newer fills (no per-link eviction walk: links come with every add).
+ */
 const MAX_JOBS = 10_000;
+const GENERATION = MAX_JOBS / 2;
 /** As the MemoryStore's records. */
 const TTL_MS = 30 * 60_000;
 const MAX_STALLS = 10;
 
+/** A job a request enqueued, kept as its two numbers until someone asks for its lineage. */
+interface RequestLink {
+  readonly requestId: string;
+  readonly seq: number;
+}
+
 interface Entry {
-  lineage: JobLineage;
+  lineage: JobLineage | RequestLink;
   /** Runs as JSON (a string is about a third of the object it describes); made on the first run. */
   runs: Map<number, string> | undefined;
   dropped: number;
-  stalls: number[];
+  stalls: number[] | undefined;
   expiresAt: number;
 }
 
@@ -27,7 +37,8 @@ interface Entry {
  * ```
  */
 export class MemoryRunStore implements RunStore {
-  private readonly jobs = new Map<string, Entry>();
+  private young = new Map<string, Entry>();
+  private old = new Map<string, Entry>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -38,15 +49,35 @@ export class MemoryRunStore implements RunStore {
   /** As `link`, synchronously: the store is in this process. */
   linkNow(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): void {
     const expiresAt = this.now() + TTL_MS;
-    for (const { job, lineage } of entries) {
-      const key = jobKeyString(job);
-      const known = this.jobs.get(key);
-      this.jobs.delete(key);
-      this.jobs.set(key, known ? { ...known, lineage, expiresAt } : { lineage, runs: undefined, dropped: 0, stalls: [], expiresAt });
+    for (const { job, lineage } of entries) this.put(memoryKey(job), lineage, expiresAt);
+  }
+
+  private put(key: string, lineage: JobLineage | RequestLink, expiresAt: number): void {
+    const known = this.young.get(key) ?? this.old.get(key);
+    if (known) {
+      known.lineage = lineage;
+      known.expiresAt = expiresAt;
+      if (this.young.has(key)) return;
+      this.old.delete(key);
     }
-    for (const [key] of this.jobs) {
-      if (this.jobs.size <= MAX_JOBS) break;
-      this.jobs.delete(key);
+    if (this.young.size >= GENERATION) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, known ?? { lineage, runs: undefined, dropped: 0, stalls: undefined, expiresAt });
+  }
+
+  /**
+   * Links the jobs a request's enqueue call just settled to the request, as `linkNow` would with
+   * `{ requestId, parent: { kind: 'request', requestId, seq }, depth: 1 }` — built only when read
+   * (it runs on every add). Tasks without a job, or merged into another, are skipped.
+   */
+  linkRequestTasks(requestId: string, tasks: ReadonlyArray<{ prefix: string; queue: string; jobId: string | null; seq: number; duplicate: boolean | null }>): void {
+    let expiresAt = 0;
+    for (const task of tasks) {
+      if (task.jobId === null || task.duplicate === true) continue;
+      if (expiresAt === 0) expiresAt = this.now() + TTL_MS;
+      this.put(`${task.prefix}\u0000${task.queue}\u0000${task.jobId}`, { requestId, seq: task.seq }, expiresAt);
     }
   }
 
@@ -56,7 +87,8 @@ export class MemoryRunStore implements RunStore {
 
   /** As `lineage`, synchronously. */
   lineageNow(job: JobKey): JobLineage | undefined {
-    return this.entry(job)?.lineage;
+    const entry = this.entry(job);
+    return entry === undefined ? undefined : lineageOf(entry);
   }
 
   async saveRun(job: JobKey, attempt: number, json: string | null): Promise<void> {
@@ -68,7 +100,7 @@ export class MemoryRunStore implements RunStore {
 
   async noteStall(job: JobKey, at: number): Promise<void> {
     const entry = this.entry(job);
-    if (entry && entry.stalls.length < MAX_STALLS) entry.stalls.push(at);
+    if (entry && (entry.stalls?.length ?? 0) < MAX_STALLS) (entry.stalls ??= []).push(at);
   }
 
   async read(jobs: readonly JobKey[]): Promise<Array<StoredJob | undefined>> {
@@ -76,21 +108,35 @@ export class MemoryRunStore implements RunStore {
       const entry = this.entry(job);
       if (!entry) return undefined;
       const runs = [...(entry.runs ?? [])].sort((a, b) => a[0] - b[0]).map(([, json]) => JSON.parse(json) as JobRun);
-      return { lineage: entry.lineage, runs, droppedRuns: entry.dropped, stalls: [...entry.stalls] };
+      return { lineage: lineageOf(entry), runs, droppedRuns: entry.dropped, stalls: [...(entry.stalls ?? [])] };
     });
   }
 
   async close(): Promise<void> {
-    this.jobs.clear();
+    this.young.clear();
+    this.old.clear();
   }
 
   private entry(job: JobKey): Entry | undefined {
-    const key = jobKeyString(job);
-    const entry = this.jobs.get(key);
+    const key = memoryKey(job);
+    const entry = this.young.get(key) ?? this.old.get(key);
     if (entry && entry.expiresAt <= this.now()) {
-      this.jobs.delete(key);
+      this.young.delete(key);
+      this.old.delete(key);
       return undefined;
     }
     return entry;
   }
+}
+
+function lineageOf(entry: Entry): JobLineage {
+  const link = entry.lineage;
+  if ('parent' in link) return link;
+  const { requestId, seq } = link;
+  return (entry.lineage = { requestId, parent: { kind: 'request', requestId, seq }, depth: 1 });
+}
+
+// A key in this process only: any unambiguous join will do, and encoding each part costs on every add.
+function memoryKey(job: { prefix: string; queue: string; jobId: string }): string {
+  return `${job.prefix}\u0000${job.queue}\u0000${job.jobId}`;
 }

@@ -1,0 +1,67 @@
+import type { CapturedTrace } from './scope.js';
+import { captureTrace, formatTrace, type FormattedStack } from './stack.js';
+
+/** Traces waiting to be read at most; past it a trace is read at once, so a loop that never yields holds few. */
+const MAX_WAITING = 64;
+const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: Object.freeze([]) as unknown as FormattedStack['stack'] });
+
+/**
+ * The call site of one enqueue: captured in the call (the stack exists only then), read a moment
+ * later — once the app's current burst of synchronous work and its microtasks are done, which is
+ * when BullMQ has written its command and waits for Redis — or at once when something asks for
+ * it first. So reading V8's call sites is not on the path of the app's `await queue.add()`, and
+ * the trace (V8's frames hold closures and receivers) is let go within the same event-loop turn.
+ *
+ * @example
+ * ```ts
+ * const site = captureDeferredStack(wrapper, { maxFrames: 6, cwd: process.cwd() });
+ * site.formatted.origin; // { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'createOrder' }
+ * ```
+ */
+export class DeferredStack {
+  private holder: { stack?: unknown } | undefined;
+  private result: FormattedStack | undefined;
+
+  constructor(holder: { stack?: unknown }, private readonly options: { maxFrames: number; cwd: string }) {
+    this.holder = holder;
+  }
+
+  /** The application frames, read from the trace the first time they are asked for. */
+  get formatted(): FormattedStack {
+    if (this.result === undefined) {
+      const holder = this.holder;
+      this.holder = undefined;
+      this.result = holder === undefined ? EMPTY : formatTrace(holder, this.options);
+    }
+    return this.result;
+  }
+}
+
+let waiting: DeferredStack[] = [];
+
+function readWaiting(): void {
+  const batch = waiting;
+  waiting = [];
+  // `formatted` never throws: formatTrace catches everything.
+  for (const site of batch) void site.formatted;
+}
+
+/**
+ * Captures the stack below `caller` now (or takes the trace the instrumentation captured) and
+ * reads it soon after (see {@link DeferredStack}).
+ *
+ * @example
+ * ```ts
+ * entry.site = captureDeferredStack(wrapper, { maxFrames: 6, cwd: '/srv/app' });
+ * ```
+ */
+export function captureDeferredStack(caller: Function | CapturedTrace, options: { maxFrames: number; cwd: string }): DeferredStack {
+  const trace = typeof caller === 'function' ? captureTrace(options.maxFrames, caller) : caller;
+  const site = new DeferredStack(trace, options);
+  if (waiting.length >= MAX_WAITING) {
+    void site.formatted;
+  } else if (waiting.push(site) === 1) {
+    setImmediate(readWaiting);
+  }
+  return site;
+}
