@@ -41,5 +41,6 @@ export function createTasks(runtime: TaskscopeRuntime, specs: EnqueueSpec[], cal
     addToSummary(target.summary, entry);
     entries[index] = entry;
   }
+  site?.resolveInto(entries);
   return entries;
 }

@@ -21,9 +21,19 @@ const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: Object.freeze
 export class DeferredStack {
   private holder: { stack?: unknown } | undefined;
   private result: FormattedStack | undefined;
+  private targets: Array<{ site: DeferredStack | FormattedStack | undefined }> | undefined;
 
   constructor(holder: { stack?: unknown }, private readonly options: { maxFrames: number; cwd: string }) {
     this.holder = holder;
+  }
+
+  /**
+   * Where the result goes once read: each target's `site` becomes the (shared) frames, so a
+   * task keeps no object of its own for its call site.
+   */
+  resolveInto(targets: Array<{ site: DeferredStack | FormattedStack | undefined }>): void {
+    if (this.result === undefined) this.targets = targets;
+    else for (const target of targets) target.site = this.result;
   }
 
   /** The application frames, read from the trace the first time they are asked for. */
@@ -31,7 +41,10 @@ export class DeferredStack {
     if (this.result === undefined) {
       const holder = this.holder;
       this.holder = undefined;
-      this.result = holder === undefined ? EMPTY : formatTrace(holder, this.options);
+      const result = (this.result = holder === undefined ? EMPTY : formatTrace(holder, this.options));
+      const targets = this.targets;
+      this.targets = undefined;
+      if (targets !== undefined) for (const target of targets) if (target.site === this) target.site = result;
     }
     return this.result;
   }

@@ -1,5 +1,6 @@
 import type { Snapshot, StackFrame, TaskRecord, TaskVia } from '../protocol.js';
-import type { DeferredStack } from './deferred-stack.js';
+import { DeferredStack } from './deferred-stack.js';
+import type { FormattedStack } from './stack.js';
 import type { SnapshotResult } from './serialize.js';
 
 type Serialize = (value: unknown) => SnapshotResult;
@@ -39,8 +40,8 @@ export class TaskEntry {
   jobTimestamp: number | null = null;
   parent: { queue: string; jobId: string | null } | null = null;
   schedulerId: string | null = null;
-  /** Where the app called BullMQ, when stacks are captured. */
-  site: DeferredStack | undefined = undefined;
+  /** Where the app called BullMQ, when stacks are captured: its frames once read. */
+  site: DeferredStack | FormattedStack | undefined = undefined;
   /** BullMQ built this task's job, so its data and options come from there. */
   built = false;
   private dataJson: string | undefined;
@@ -84,12 +85,12 @@ export class TaskEntry {
 
   /** The innermost application frame of the enqueue call. */
   get origin(): StackFrame | null {
-    return this.site?.formatted.origin ?? null;
+    return this.frames()?.origin ?? null;
   }
 
   /** Application frames of the enqueue call, innermost first. */
   get stack(): StackFrame[] {
-    return this.site?.formatted.stack ?? NO_FRAMES;
+    return this.frames()?.stack ?? NO_FRAMES;
   }
 
   /** Holds more data than its snapshot will keep: worth turning into the snapshot now. */
@@ -125,6 +126,11 @@ export class TaskEntry {
       jobTimestamp: this.jobTimestamp, parent: this.parent, schedulerId: this.schedulerId,
       origin: this.origin, stack: this.stack,
     };
+  }
+
+  private frames(): FormattedStack | undefined {
+    const site = this.site;
+    return site instanceof DeferredStack ? site.formatted : site;
   }
 
   private dataResult(): SnapshotResult {
