@@ -107,7 +107,7 @@ export class PendingBatch implements PendingEnqueue {
         if (entry.parent && job.parentJobId !== undefined) entry.parent.jobId = job.parentJobId;
       }
       // Only kept tasks (always the first seqs) are looked up, so the work is bounded like the tasks.
-      if (entry.jobId !== null && entry.seq <= record.tasks.length && noteMerged(record.tasks, entry)) {
+      if (entry.jobId !== null && entry.mayShareJob && entry.seq <= record.tasks.length && noteMerged(record.tasks, entry)) {
         summary.duplicates += 1;
         summary.jobs -= 1;
       }

@@ -76,6 +76,17 @@ export class TaskEntry {
     this.optsSnap = this.serialize(opts ?? {});
   }
 
+  /**
+   * Its job may be one an earlier task already has: the app chose the job id, or deduplication
+   * (read from BullMQ's own copy of the options). BullMQ's generated ids are never reused, so
+   * the look back over the request's tasks is skipped for them.
+   */
+  get mayShareJob(): boolean {
+    const opts = this.optsSource as { jobId?: unknown; deduplication?: unknown; debounce?: unknown; repeat?: unknown } | null | undefined;
+    if (opts === undefined || opts === null || typeof opts !== 'object') return true;
+    return opts.jobId !== undefined || opts.deduplication !== undefined || opts.debounce !== undefined || opts.repeat !== undefined;
+  }
+
   /** The task's JSON size as far as known without building it: what it holds, for the store's count. */
   get estimatedBytes(): number {
     const data = this.dataJson?.length ?? this.dataSnap?.bytes ?? 4;
