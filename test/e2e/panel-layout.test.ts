@@ -91,6 +91,8 @@ describe.each(['light', 'dark'] as const)('the Tasks panel on a 1280 × 800 scre
   });
 
   guard('a context menu on a request row copies it as cURL, from the mouse and the keyboard', async () => {
+    // "Copy record as JSON" is offered once the record is loaded, which the summary line shows.
+    await panel.waitForSelector('[data-testid="summary"]', { timeout: 20_000 });
     const row = await panel.$('li[role="option"][aria-selected="true"]');
     await row!.click({ button: 'right' });
     const items = await texts(panel, '[role="menu"] [role="menuitem"]');
