@@ -1,3 +1,4 @@
+import { runTurnEnd } from '../../server-lib/src/core/turn-end.js';
 import type { BuiltJob, EnqueueRecorder, EnqueueSpec, EnqueuedJob, PendingEnqueue } from '../../server-lib/src/core/scope.js';
 
 /** One job BullMQ built during a call: its stored data and BullMQ's copy of its options. */
@@ -40,7 +41,12 @@ export interface RecordingRecorder extends EnqueueRecorder {
 export function createRecordingRecorder(): RecordingRecorder {
   const calls: RecordedEnqueue[] = [];
   return {
-    calls,
+    // Like a request's recording, what reads the calls first runs the turn's bookkeeping (the
+    // instrumentation settles a call at the end of the turn its result came in, see turn-end.ts).
+    get calls() {
+      runTurnEnd();
+      return calls;
+    },
     begin(specs) {
       const call: RecordedEnqueue = { specs, built: [], settleCount: 0 };
       calls.push(call);
@@ -58,8 +64,17 @@ export function createRecordingRecorder(): RecordingRecorder {
       };
       return pending;
     },
-    specs: () => calls.flatMap((call) => call.specs),
-    built: () => calls.flatMap((call) => call.built),
-    jobs: () => calls.flatMap((call) => (call.outcome && 'jobs' in call.outcome ? call.outcome.jobs : [])),
+    specs() {
+      runTurnEnd();
+      return calls.flatMap((call) => call.specs);
+    },
+    built() {
+      runTurnEnd();
+      return calls.flatMap((call) => call.built);
+    },
+    jobs() {
+      runTurnEnd();
+      return calls.flatMap((call) => (call.outcome && 'jobs' in call.outcome ? call.outcome.jobs : []));
+    },
   };
 }

@@ -5,6 +5,7 @@
 import { createLog } from '../core/log.js';
 import { applyInScope, currentRecorder, type CapturedTrace, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
 import { captureTrace } from '../core/stack.js';
+import { atTurnEnd } from '../core/turn-end.js';
 
 import type { AnyFunction } from '../core/patch-once.js';
 
@@ -14,6 +15,7 @@ export type Describe = (self: never, args: unknown[]) => EnqueueSpec[];
 /** Reads the enqueued jobs, in spec order, from what the call resolved to. */
 export type Outcome = (result: unknown, count: number, args: unknown[]) => EnqueuedJob[];
 const log = createLog();
+const NO_ARGS: unknown[] = [];
 
 /** Stands in for the recorder when recording is off or failed: still marks "inside an enqueue". */
 export const NO_PENDING: PendingEnqueue = {
@@ -110,9 +112,10 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
 
 /**
  * Wraps a function BullMQ calls and awaits inside an enqueue (`Job.create`, `Job.createBulk`):
- * the call in flight is settled
- * from its promise. BullMQ awaits that promise itself, so watching it changes nothing the app
- * can see: not the promise the app gets, not its tick, not whether a rejection is unhandled.
+ * the call in flight is settled from its promise — recorded at the end of that turn
+ * (turn-end.ts), so the app's `await` resumes without waiting for the bookkeeping. BullMQ
+ * awaits that promise itself, so watching it changes nothing the app can see: not the promise
+ * the app gets, not its tick, not whether a rejection is unhandled.
  *
  * @example
  * ```ts
@@ -120,6 +123,8 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
  * ```
  */
 export function settleFrom(original: AnyFunction, outcome: Outcome): AnyFunction {
+  // Recorded at the end of the turn: BullMQ's promise resolves straight into the app's await.
+  const settleLater = (pending: PendingEnqueue, value: unknown) => settleJobs(pending, outcome, value, -1, NO_ARGS);
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const pending = currentRecorder();
     const result = original.apply(this, args);
@@ -127,7 +132,7 @@ export function settleFrom(original: AnyFunction, outcome: Outcome): AnyFunction
     if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') return result;
     (pending as PendingEnqueue).entered = true;
     (result as PromiseLike<unknown>).then(
-      (value) => settleJobs(pending as PendingEnqueue, outcome, value, -1, args),
+      (value) => atTurnEnd(settleLater, pending as PendingEnqueue, value),
       (error: unknown) => settle(pending as PendingEnqueue, { error }),
     );
     return result;

@@ -1,8 +1,7 @@
 import type { CapturedTrace } from './scope.js';
 import { captureTrace, formatTrace, type FormattedStack } from './stack.js';
+import { atTurnEnd } from './turn-end.js';
 
-/** Traces waiting to be read at most; past it a trace is read at once, so a loop that never yields holds few. */
-const MAX_WAITING = 64;
 const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: Object.freeze([]) as unknown as FormattedStack['stack'] });
 
 /**
@@ -50,13 +49,9 @@ export class DeferredStack {
   }
 }
 
-let waiting: DeferredStack[] = [];
-
-function readWaiting(): void {
-  const batch = waiting;
-  waiting = [];
+function read(site: DeferredStack): void {
   // `formatted` never throws: formatTrace catches everything.
-  for (const site of batch) void site.formatted;
+  void site.formatted;
 }
 
 /**
@@ -71,10 +66,6 @@ function readWaiting(): void {
 export function captureDeferredStack(caller: Function | CapturedTrace, options: { maxFrames: number; cwd: string }): DeferredStack {
   const trace = typeof caller === 'function' ? captureTrace(options.maxFrames, caller) : caller;
   const site = new DeferredStack(trace, options);
-  if (waiting.length >= MAX_WAITING) {
-    void site.formatted;
-  } else if (waiting.push(site) === 1) {
-    setImmediate(readWaiting);
-  }
+  atTurnEnd(read, site, undefined);
   return site;
 }

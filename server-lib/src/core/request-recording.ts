@@ -9,6 +9,7 @@ import { recordedUrl } from './request-url.js';
 import type { TaskscopeRuntime } from './runtime.js';
 import type { TaskEntry } from './task-entry.js';
 import { createTasks } from './create-tasks.js';
+import { runTurnEnd } from './turn-end.js';
 import { PendingBatch, NOOP_BATCH } from './pending-batch.js';
 import { RequestScope } from './request-scope.js';
 import { linkSettledTasks } from '../worker/lineage.js';
@@ -46,6 +47,7 @@ export class RequestRecording implements TrackedRequest {
   // Tasks added or changed since the last save: a shared store writes only those.
   private changed: TaskEntry[] = [];
   private saves = 0;
+  private saving = false;
 
   constructor(readonly runtime: TaskscopeRuntime, method: string, url: string) {
     this.record = {
@@ -89,6 +91,8 @@ export class RequestRecording implements TrackedRequest {
   finish(status: number): Promise<TrackingHeaders> {
     let saving: Promise<void> | undefined;
     try {
+      // Enqueues settled this turn are recorded before the record is: the response's record is whole.
+      runTurnEnd();
       const now = performance.now();
       this.record.request.status = status;
       this.record.request.durationMs = round(now - this.startPerf);
@@ -153,7 +157,7 @@ export class RequestRecording implements TrackedRequest {
 
   /** Late changes (new tasks, results of tasks begun in time) are saved together once the current burst of work is done. */
   private queueSave(): void {
-    if (this.saveQueued) return;
+    if (this.saveQueued || this.saving) return;
     this.saveQueued = true;
     setImmediate(() => {
       this.saveQueued = false;
@@ -168,6 +172,13 @@ export class RequestRecording implements TrackedRequest {
   /** Saves the record: `undefined` once done (the MemoryStore), else a promise that never rejects. */
   private save(): Promise<void> | undefined {
     const { runtime, record } = this;
+    // What this turn settled goes into this save, not into one more.
+    this.saving = true;
+    try {
+      runTurnEnd();
+    } finally {
+      this.saving = false;
+    }
     if (record.tasks.length >= runtime.options.nPlusOneThreshold) {
       record.nPlusOne = detectNPlusOne(record.tasks, runtime.options.nPlusOneThreshold);
     }

@@ -6,6 +6,7 @@ import type { JobLineage } from '../protocol-runs.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import type { TaskEntry } from '../core/task-entry.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { runTurnEnd } from '../core/turn-end.js';
 import type { RedisStore } from '../store/redis-store.js';
 import type { Store } from '../store/store.js';
 import { MemoryRunStore } from './memory-run-store.js';
@@ -88,7 +89,11 @@ export function registerJobRuns(runtime: TaskscopeRuntime): () => void {
       }
       runs.link(entries).catch((error: unknown) => runtime.log.warnOnce('runs-link', 'could not store the link of a job to its request', error));
     },
-    localLineage: (job) => (runs instanceof MemoryRunStore ? runs.lineageNow(job) : local.get(jobKeyString(job))),
+    localLineage(job) {
+      if (runs instanceof MemoryRunStore) return runs.lineageNow(job);
+      runTurnEnd(); // links of jobs settled this turn are in `local` before a worker of this process asks
+      return local.get(jobKeyString(job));
+    },
   };
   byRuntime.set(runtime, context);
   active.add(context);

@@ -1,4 +1,5 @@
 import type { JobLineage, JobRun } from '../protocol-runs.js';
+import { runTurnEnd } from '../core/turn-end.js';
 import { type JobKey, type RunStore, type StoredJob } from './run-store.js';
 
 /**
@@ -87,6 +88,7 @@ export class MemoryRunStore implements RunStore {
 
   /** As `lineage`, synchronously. */
   lineageNow(job: JobKey): JobLineage | undefined {
+    runTurnEnd(); // a job settled this turn is linked before a worker of this process asks
     const entry = this.entry(job);
     return entry === undefined ? undefined : lineageOf(entry);
   }
@@ -104,6 +106,7 @@ export class MemoryRunStore implements RunStore {
   }
 
   async read(jobs: readonly JobKey[]): Promise<Array<StoredJob | undefined>> {
+    runTurnEnd();
     return jobs.map((job) => {
       const entry = this.entry(job);
       if (!entry) return undefined;
