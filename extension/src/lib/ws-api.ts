@@ -60,3 +60,31 @@ export function mergeConnection(current: WsConnectionRecord | null, update: WsCo
   const messages = [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-max);
   return { ...update, messages, since: null };
 }
+
+/** Messages asked for again at most per update, newest first: the cost of a chatty socket stays bounded. */
+const MAX_REFETCHED = 50;
+/** How long a received message without jobs may still get its first (late) one, as far as the panel waits for it. */
+const FIRST_JOB_WINDOW_MS = 2_000;
+
+/**
+ * The `since` of the next update of a live connection: the last seq known, or before the oldest
+ * received message that may still change — its late jobs and their results come while its
+ * record's late window is open (`lateUntil` in the future, or `null` while its turn runs), so a
+ * listed message's job count is never left as it first was.
+ *
+ * @example
+ * ```ts
+ * await fetchWsConnection(fetcher, at, id, refetchSince(connection, Date.now()));
+ * ```
+ */
+export function refetchSince(connection: WsConnectionRecord, now: number): number {
+  const floor = Math.max(0, connection.lastSeq - MAX_REFETCHED);
+  let since = connection.lastSeq;
+  for (const message of connection.messages) {
+    if (message.seq <= floor || message.direction !== 'in') continue;
+    const record = message.record;
+    const open = record ? record.lateUntil === null || record.lateUntil > now : now - message.at < FIRST_JOB_WINDOW_MS;
+    if (open) since = Math.min(since, message.seq - 1);
+  }
+  return since;
+}

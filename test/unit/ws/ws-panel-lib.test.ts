@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WsConnectionRecord, WsMessage } from 'taskscope/protocol';
 import { pageSocketFromHar } from '../../../extension/src/lib/ws-har.js';
-import { mergeConnection } from '../../../extension/src/lib/ws-api.js';
+import { mergeConnection, refetchSince } from '../../../extension/src/lib/ws-api.js';
 import { formatBytes, messageJson, messageSummary } from '../../../extension/src/lib/ws-format.js';
 
 const ID = '0b7c5d3e-1f2a-4b3c-8d4e-5f6a7b8c9d0e';
@@ -42,6 +42,27 @@ describe('mergeConnection(current, update, max)', () => {
   it('takes a full answer as it is', () => {
     const full = connection([message(9)], null);
     expect(mergeConnection(connection([message(1)], null), full, 100)).toBe(full);
+  });
+});
+
+describe('refetchSince(connection, now)', () => {
+  const record = (lateUntil: number | null) => ({ lateUntil }) as WsMessage['record'];
+  it('asks only for newer messages once every listed one is settled', () => {
+    const settled = connection([message(1, { record: record(500) }), message(2, { at: 100 }), message(3, { direction: 'out', at: 900 })], null);
+    expect(refetchSince(settled, 5_000)).toBe(3);
+  });
+  it('asks again for a message whose late window is open, so its job count is never left stale', () => {
+    const live = connection([message(1, { record: record(500) }), message(2, { record: record(60_000) }), message(3, { record: record(null) })], null);
+    expect(refetchSince(live, 5_000)).toBe(1);
+  });
+  it('asks again for a fresh message without jobs yet, for a while', () => {
+    const fresh = connection([message(1, { at: 4_500 }), message(2, { direction: 'out', at: 4_900 })], null);
+    expect(refetchSince(fresh, 5_000)).toBe(0);
+    expect(refetchSince(fresh, 9_000)).toBe(2);
+  });
+  it('asks again for at most the 50 newest messages', () => {
+    const chatty = connection(Array.from({ length: 100 }, (_, i) => message(i + 1, { record: record(null) })), null);
+    expect(refetchSince(chatty, 0)).toBe(50);
   });
 });
 

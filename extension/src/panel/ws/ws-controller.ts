@@ -1,7 +1,7 @@
 import type { Fetcher } from '../../lib/debug-api.js';
 import { indexStatuses, isFinished } from '../../lib/debug-api.js';
 import type { HarEntryLike } from '../../lib/headers.js';
-import { fetchWsConnection, fetchWsList, fetchWsMessageStatus, mergeConnection, type WsEndpoint } from '../../lib/ws-api.js';
+import { fetchWsConnection, fetchWsList, fetchWsMessageStatus, mergeConnection, refetchSince, type WsEndpoint } from '../../lib/ws-api.js';
 import { pageSocketFromHar } from '../../lib/ws-har.js';
 import { DEFAULT_PREFIX } from '../../lib/headers.js';
 import type { WsViewState } from './ws-state.svelte.js';
@@ -20,7 +20,8 @@ const ENDED = new Set(['closed', 'rejected']);
 
 /**
  * Drives the WebSockets view: lists the server's connections, keeps the selected one live
- * (only newer messages fetched, `?since=`), and the selected message's job states.
+ * (only newer messages fetched, `?since=`, and those whose late jobs may still come), and the
+ * selected message's job states.
  *
  * @example
  * ```ts
@@ -69,7 +70,7 @@ export class WsController {
       this.#state.now = (this.#deps.now ?? Date.now)();
       await this.refreshList();
       const open = this.#state.connection && !ENDED.has(this.#state.connection.state);
-      if (open) await this.#loadConnection(this.#state.connection!.id, this.#state.connection!.lastSeq);
+      if (open) await this.#loadConnection(this.#state.connection!.id, refetchSince(this.#state.connection!, this.#state.now));
       if (this.#state.message?.record && !this.#allFinished()) await this.refreshStatus();
     } finally {
       this.#busy = false;
