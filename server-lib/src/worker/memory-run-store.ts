@@ -11,6 +11,8 @@ const GENERATION = MAX_JOBS / 2;
 /** As the MemoryStore's records. */
 const TTL_MS = 30 * 60_000;
 const MAX_STALLS = 10;
+/** Attempts kept per job: the runs' own bound (`limits.maxRunsPerJob`) is checked before; this only guards the array. */
+const MAX_ATTEMPTS = 1_000;
 
 /** A job a request enqueued, kept as its two numbers until someone asks for its lineage. */
 interface RequestLink {
@@ -21,7 +23,7 @@ interface RequestLink {
 interface Entry {
   lineage: JobLineage | RequestLink;
   /** Runs as JSON (a string is about a third of the object it describes); made on the first run. */
-  runs: Map<number, string> | undefined;
+  runs: Array<string | undefined> | undefined;
   dropped: number;
   stalls: number[] | undefined;
   expiresAt: number;
@@ -65,7 +67,7 @@ export class MemoryRunStore implements RunStore {
       this.old = this.young;
       this.young = new Map();
     }
-    this.young.set(key, known ?? { lineage, runs: undefined, dropped: 0, stalls: undefined, expiresAt });
+    this.young.set(flat(key), known ?? { lineage, runs: undefined, dropped: 0, stalls: undefined, expiresAt });
   }
 
   /**
@@ -97,7 +99,8 @@ export class MemoryRunStore implements RunStore {
     const entry = this.entry(job);
     if (!entry) return;
     if (json === null) entry.dropped += 1;
-    else (entry.runs ??= new Map()).set(attempt, json);
+    // By attempt (1-based, at most limits.maxRunsPerJob): an array of one costs a fraction of a Map.
+    else if (Number.isInteger(attempt) && attempt >= 1 && attempt <= MAX_ATTEMPTS) (entry.runs ??= [])[attempt - 1] = flat(json);
   }
 
   async noteStall(job: JobKey, at: number): Promise<void> {
@@ -110,7 +113,8 @@ export class MemoryRunStore implements RunStore {
     return jobs.map((job) => {
       const entry = this.entry(job);
       if (!entry) return undefined;
-      const runs = [...(entry.runs ?? [])].sort((a, b) => a[0] - b[0]).map(([, json]) => JSON.parse(json) as JobRun);
+      const runs: JobRun[] = [];
+      for (const json of entry.runs ?? []) if (json !== undefined) runs.push(JSON.parse(json) as JobRun);
       return { lineage: lineageOf(entry), runs, droppedRuns: entry.dropped, stalls: [...(entry.stalls ?? [])] };
     });
   }
@@ -132,11 +136,21 @@ export class MemoryRunStore implements RunStore {
   }
 }
 
+/**
+ * The same string, flat: V8 builds `JSON.stringify` results and joined keys as trees of parts
+ * (ropes), about a quarter larger than the text. Reading one character flattens it in place.
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
 function lineageOf(entry: Entry): JobLineage {
   const link = entry.lineage;
   if ('parent' in link) return link;
   const { requestId, seq } = link;
-  return (entry.lineage = { requestId, parent: { kind: 'request', requestId, seq }, depth: 1 });
+  // Built for each reader, not kept: a worker asks once per attempt, the panel now and then.
+  return { requestId, parent: { kind: 'request', requestId, seq }, depth: 1 };
 }
 
 // A key in this process only: any unambiguous join will do, and encoding each part costs on every add.
