@@ -1,5 +1,6 @@
 import type { JobLineage, JobRun } from '../protocol-runs.js';
 import { runTurnEnd } from '../core/turn-end.js';
+import { RecentLinks } from './recent-links.js';
 import { type JobKey, type RunStore, type StoredJob } from './run-store.js';
 
 /**
@@ -42,6 +43,8 @@ interface Entry {
 export class MemoryRunStore implements RunStore {
   private young = new Map<string, Entry>();
   private old = new Map<string, Entry>();
+  // Request links as they come, until a lineage is first asked for (see recent-links.ts).
+  private recent: RecentLinks | undefined = new RecentLinks(MAX_JOBS);
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -51,6 +54,7 @@ export class MemoryRunStore implements RunStore {
 
   /** As `link`, synchronously: the store is in this process. */
   linkNow(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): void {
+    this.indexRecent();
     const expiresAt = this.now() + TTL_MS;
     for (const { job, lineage } of entries) this.put(memoryKey(job), lineage, expiresAt);
   }
@@ -76,12 +80,24 @@ export class MemoryRunStore implements RunStore {
    * (it runs on every add). Tasks without a job, or merged into another, are skipped.
    */
   linkRequestTasks(requestId: string, tasks: ReadonlyArray<{ prefix: string; queue: string; jobId: string | null; seq: number; duplicate: boolean | null }>): void {
-    let expiresAt = 0;
+    let at = 0;
     for (const task of tasks) {
       if (task.jobId === null || task.duplicate === true) continue;
-      if (expiresAt === 0) expiresAt = this.now() + TTL_MS;
-      this.put(`${task.prefix}\u0000${task.queue}\u0000${task.jobId}`, { requestId, seq: task.seq }, expiresAt);
+      if (at === 0) at = this.now();
+      if (this.recent !== undefined) this.recent.push(task.prefix, task.queue, task.jobId, requestId, task.seq, at);
+      else this.put(`${task.prefix}\u0000${task.queue}\u0000${task.jobId}`, { requestId, seq: task.seq }, at + TTL_MS);
     }
+  }
+
+  /** From the first lineage asked for on, links go straight into the maps: index those kept so far. */
+  private indexRecent(): void {
+    const recent = this.recent;
+    if (recent === undefined) return;
+    this.recent = undefined;
+    const now = this.now();
+    recent.drain((prefix, queue, jobId, requestId, seq, at) => {
+      if (at + TTL_MS > now) this.put(`${prefix}\u0000${queue}\u0000${jobId}`, { requestId, seq }, at + TTL_MS);
+    });
   }
 
   async lineage(job: JobKey): Promise<JobLineage | undefined> {
@@ -120,11 +136,13 @@ export class MemoryRunStore implements RunStore {
   }
 
   async close(): Promise<void> {
+    this.recent = undefined;
     this.young.clear();
     this.old.clear();
   }
 
   private entry(job: JobKey): Entry | undefined {
+    this.indexRecent();
     const key = memoryKey(job);
     const entry = this.young.get(key) ?? this.old.get(key);
     if (entry && entry.expiresAt <= this.now()) {
