@@ -10,6 +10,12 @@ export interface StatusPollerOptions {
   maxMs?: number;
   /** Called whenever `active` changes, so the panel can show its indicator. */
   onActiveChange?: (active: boolean) => void;
+  /**
+   * Asked before each wait: each poll then waits `factor` times longer than the one before, up
+   * to `maxIntervalMs` (from `intervalMs` again at every `start()`); `null` polls every
+   * `intervalMs`. For what is followed in the background rather than looked at.
+   */
+  backoff?: () => { factor: number; maxIntervalMs: number } | null;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -21,7 +27,8 @@ export interface StatusPollerOptions {
  * previous one has answered, so a slow server is not piled up on.
  */
 export class StatusPoller {
-  #options: Required<Omit<StatusPollerOptions, 'onActiveChange'>> & Pick<StatusPollerOptions, 'onActiveChange'>;
+  #options: Required<Omit<StatusPollerOptions, 'onActiveChange' | 'backoff'>> & Pick<StatusPollerOptions, 'onActiveChange' | 'backoff'>;
+  #intervalMs = 0;
   #startedAt = 0;
   #timer: unknown = null;
   #inFlight = false;
@@ -48,6 +55,7 @@ export class StatusPoller {
   /** Starts (or restarts, with a fresh time budget) polling; the first poll is immediate. */
   start(): void {
     this.#startedAt = this.#options.now();
+    this.#intervalMs = this.#options.intervalMs;
     this.#done = false;
     this.#cancelTimer();
     if (this.#visible) void this.#tick();
@@ -96,7 +104,10 @@ export class StatusPoller {
       return;
     }
     if (this.#done || !this.#visible) return;
-    this.#timer = this.#options.setTimer(() => void this.#tick(), this.#options.intervalMs);
+    const backoff = this.#options.backoff?.() ?? null;
+    const wait = backoff ? this.#intervalMs : this.#options.intervalMs;
+    this.#intervalMs = backoff ? Math.min(backoff.maxIntervalMs, wait * backoff.factor) : this.#options.intervalMs;
+    this.#timer = this.#options.setTimer(() => void this.#tick(), wait);
   }
 
   #cancelTimer(): void {
