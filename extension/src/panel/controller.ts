@@ -54,6 +54,11 @@ export class PanelController {
     this.#state.entries = patchEntry(this.#state.entries, id, patch);
   }
 
+  /** How this panel fetches debug-API JSON: lent to the views beside the request list (job runs). */
+  get fetcher(): Fetcher {
+    return this.#deps.fetcher;
+  }
+
   /** The token the user set for an origin, if any. */
   tokenFor(origin: string): string | null {
     return this.#state.settings.tokens[origin] || null;

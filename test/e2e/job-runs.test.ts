@@ -1,0 +1,155 @@
+/**
+ * Job runs in the Tasks panel (issue 11), on the demo shop in a real Chromium: what each job did
+ * in its worker (attempts, the timeline per attempt, log lines, progress) and the jobs it
+ * enqueued, nested under it in the request's job table with their live state. Asserts what a
+ * person reads; a screenshot per test is left in test/artifacts/ (git-ignored).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Frame, Page } from 'puppeteer-core';
+import { useDemoPanel } from '../support/demo-panel.js';
+import { saveScreenshot, selectRequest, texts, waitForText, type PanelSession } from '../support/chromium.js';
+
+const JOB_ROWS = 'table[aria-label="Jobs"] tbody tr';
+const RUNS = 'section[aria-label="Runs"]';
+
+/** The job table as a person reads it: each row's name cell, follow-ups marked with their ↳. */
+async function jobTree(panel: Frame): Promise<string[]> {
+  return panel.$$eval(JOB_ROWS, (rows) =>
+    rows.map((tr) => {
+      const name = tr.querySelectorAll('td')[1]?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+      return tr.hasAttribute('data-follow-up') ? `↳ ${name}` : name;
+    }),
+  );
+}
+
+/** Waits until the panel's text at `selector` is exactly `expected`, item by item. */
+async function waitForTexts(panel: Frame, selector: string, expected: RegExp[], timeout = 30_000): Promise<string[]> {
+  await panel.waitForFunction(
+    (sel: string, sources: string[]) => {
+      const found = Array.from(document.querySelectorAll(sel)).map((el) => (el.textContent ?? '').replace(/\s+/g, ' ').trim());
+      return found.length === sources.length && sources.every((source, i) => new RegExp(source).test(found[i]!));
+    },
+    { timeout },
+    selector,
+    expected.map((pattern) => pattern.source),
+  ).catch(async (error: unknown) => {
+    throw new Error(`${selector} never read ${expected.join(', ')}: it reads ${JSON.stringify(await texts(panel, selector))}`, { cause: error });
+  });
+  return texts(panel, selector);
+}
+
+describe.each([
+  { theme: 'light', windowSize: { width: 1440, height: 1000 }, devtoolsHeight: 720, size: 'wide' },
+  { theme: 'dark', windowSize: { width: 900, height: 800 }, devtoolsHeight: 560, size: 'narrow' },
+] as const)('job runs in the Tasks panel ($theme theme, $size DevTools)', ({ theme, windowSize, devtoolsHeight, size }) => {
+  let session: PanelSession | undefined;
+  let panel: Frame;
+  let page: Page;
+
+  const shop = useDemoPanel({ theme, windowSize, devtoolsHeight, prefix: 'demo-runs' });
+  beforeAll(() => {
+    ({ session, panel, page } = shop);
+  });
+
+  const walk = (name: string, body: () => Promise<void>) =>
+    it(name, async () => {
+      const file = `runs-${theme}-${size}-${name.replace(/\W+/g, '-').slice(0, 50)}`;
+      try {
+        await body();
+        await saveScreenshot(session!.devtools, file);
+      } catch (error) {
+        await saveScreenshot(session!.devtools, `FAILED-${file}`).catch(() => undefined);
+        throw error;
+      }
+    }, 90_000);
+
+  walk('a retried job lists its attempts and draws waiting, attempt 1 failed, backoff, attempt 2', async () => {
+    await page.click('button[data-url="/api/accounting/sync"]');
+    await selectRequest(panel, 'POST', '/api/accounting/sync');
+    await panel.click(`${JOB_ROWS}[data-seq="1"]`);
+    const attempts = await waitForTexts(panel, `${RUNS} ol[aria-label="Attempts"] > li`, [/^Attempt 1 failed retried started /, /^Attempt 2 completed started /]);
+    expect(attempts[0]).toMatch(/ran [\d.]+ m?s worker on \S+:\d+ Error: Accounting API timed out \(first attempt always fails\)/);
+    expect(await texts(panel, `${RUNS} [data-testid="attempt-error"]`)).toEqual(['Error: Accounting API timed out (first attempt always fails)']);
+    expect(await texts(panel, `${RUNS} ol[aria-label="Attempt timeline steps"] li`)).toEqual([
+      expect.stringMatching(/^waited [\d.]+ m?s$/),
+      expect.stringMatching(/^attempt 1 failed after [\d.]+ m?s$/),
+      expect.stringMatching(/^backoff [\d.]+ m?s$/),
+      expect.stringMatching(/^attempt 2 completed in [\d.]+ m?s$/),
+    ]);
+    // Each attempt's own log line, with the attempt it came from.
+    expect(await texts(panel, `${RUNS} ol[aria-label="Run logs"] li`)).toEqual([
+      expect.stringMatching(/^#1 \+[\d.]+ m?s attempt 1: calling the accounting API for ord_1001$/),
+      expect.stringMatching(/^#2 \+[\d.]+ m?s attempt 2: calling the accounting API for ord_1001$/),
+    ]);
+    // The request list marks the request: an attempt of its job failed, and BullMQ retried it.
+    const mark = await panel.waitForSelector('li[role="option"][aria-selected="true"] .retry-mark', { timeout: 10_000 });
+    expect(await mark!.evaluate((el) => el.getAttribute('title'))).toBe("1 attempt failed in this request's jobs and their follow-ups; BullMQ retried");
+  });
+
+  walk("an order's follow-ups nest under the jobs that enqueued them, with live states and the N+1 inside a job", async () => {
+    await page.click('button[data-url="/api/orders"]');
+    await selectRequest(panel, 'POST', '/api/orders');
+    // No click: the tree grows as the workers enqueue, and every state goes live to completed.
+    await waitForTexts(panel, JOB_ROWS, [
+      /^send-order-confirmation ▾ 1$/,
+      /^└render-receipt-pdf$/,
+      /^send-review-reminder$/,
+      /^check-order ▾ 3 N\+1$/,
+      /^└reserve-stock$/,
+      /^└reserve-stock$/,
+      /^└reserve-stock$/,
+    ].map((re) => new RegExp(re.source.replace('^', '^(↳ )?'))));
+    expect(await jobTree(panel)).toEqual([
+      'send-order-confirmation ▾ 1', '↳ └render-receipt-pdf', 'send-review-reminder', 'check-order ▾ 3 N+1',
+      '↳ └reserve-stock', '↳ └reserve-stock', '↳ └reserve-stock',
+    ]);
+    await panel.waitForFunction(
+      (sel: string) => Array.from(document.querySelectorAll(`${sel}[data-follow-up] [data-state]`)).every((el) => el.getAttribute('data-state') === 'completed'),
+      { timeout: 30_000 },
+      JOB_ROWS,
+    );
+    await waitForText(panel, '[data-testid="follow-up-count"]', /^\+ 4 follow-ups$/);
+    expect(await panel.$eval(`${JOB_ROWS}[data-seq="3"] [data-testid="job-n-plus-one"]`, (el) => el.getAttribute('title'))).toMatch(/^N\+1 inside this job/);
+
+    // Folding a job hides its follow-ups, and its count says how many there are.
+    await panel.click(`${JOB_ROWS}[data-seq="3"] button.fold`);
+    expect(await jobTree(panel)).toEqual(['send-order-confirmation ▾ 1', '↳ └render-receipt-pdf', 'send-review-reminder', 'check-order ▸ 3 N+1']);
+    await panel.click(`${JOB_ROWS}[data-seq="3"] button.fold`);
+
+    // The fraud check's detail: the jobs it enqueued, each with its live state, and the N+1 with its line.
+    await panel.click(`${JOB_ROWS}[data-seq="3"]`);
+    await waitForTexts(panel, `${RUNS} ul[aria-label^="Jobs enqueued"] li`, [/^reserve-stock warehouse completed/, /^reserve-stock warehouse completed/, /^reserve-stock warehouse completed/]);
+    await waitForText(panel, `${RUNS} [data-testid="n-plus-one"]`, /reserve-stock on queue warehouse enqueued 3× one by one from src\/processors\.ts:\d+ in checkFraud/);
+
+    // A follow-up opens in its own detail, with the job that enqueued it and its own run.
+    await panel.click(`${JOB_ROWS}[data-follow-up="render-receipt-pdf"]`);
+    await waitForText(panel, '[data-testid="enqueued-by"]', /^enqueued by #1 send-order-confirmation \+\d+ ms into its run$/);
+    await waitForTexts(panel, `${RUNS} ol[aria-label="Attempts"] > li`, [/^Attempt 1 completed started /]);
+    await waitForText(panel, 'ol[aria-label="Enqueue stack"]', /src\/processors\.ts:\d+/);
+    await panel.click('[data-testid="enqueued-by"] button');
+    await panel.waitForSelector('section[aria-label="Job #1"]');
+  });
+
+  walk('the report job shows its log lines and its progress over time', async () => {
+    await page.click('button[data-url="/api/reports/sales"]');
+    await selectRequest(panel, 'POST', '/api/reports/sales');
+    await panel.click(`${JOB_ROWS}[data-seq="1"]`);
+    const lines = await waitForTexts(panel, `${RUNS} ol[aria-label="Run logs"] .line`, [
+      /^building last-30-days report as csv$/, /^20% of the rows read$/, /^40% of the rows read$/, /^60% of the rows read$/,
+      /^80% of the rows read$/, /^100% of the rows read$/, /^report written$/,
+    ]);
+    expect(lines).toHaveLength(7);
+    const progress = await panel.$$eval(`${RUNS} ol[aria-label="Progress of attempt 1"] [role="progressbar"]`, (bars) => bars.map((bar) => bar.getAttribute('aria-valuenow')));
+    expect(progress).toEqual(['20', '40', '60', '80', '100']);
+    await waitForTexts(panel, `${RUNS} ol[aria-label="Attempts"] > li`, [/^Attempt 1 completed started /]);
+  });
+
+  walk('a job that failed for good marks its request in the list', async () => {
+    await page.click('button[data-url="/api/invoices"]');
+    await selectRequest(panel, 'POST', '/api/invoices');
+    await panel.click(`${JOB_ROWS}[data-seq="1"]`);
+    await waitForTexts(panel, `${RUNS} ol[aria-label="Attempts"] > li`, [/^Attempt 1 failed retried /, /^Attempt 2 failed last attempt /]);
+    const mark = await panel.waitForSelector('li[role="option"][aria-selected="true"] .fail-mark');
+    await panel.waitForFunction((el: Element) => el.getAttribute('title')?.startsWith('A job of this request failed: render-invoice-pdf (billing)'), { timeout: 15_000 }, mark!);
+  });
+});
