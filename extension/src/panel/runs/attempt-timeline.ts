@@ -43,16 +43,24 @@ function segment(kind: AttemptSegmentKind, from: number, to: number, run: JobRun
 }
 
 /**
+ * The delay the job was added with. BullMQ writes a retry's backoff into the job's `delay`, so
+ * once an attempt ran, the status no longer tells it: the add's own (`TaskRecord.delayMs`) does.
+ */
+export function addedDelay(addDelayMs: number | null, runs: readonly JobRun[], status: JobStatus | undefined): number {
+  return addDelayMs ?? (runs.length === 0 ? (status?.delayMs ?? 0) : 0);
+}
+
+/**
  * Lays out a job's life from its runs: delayed, waiting, each attempt (with its outcome), the
  * backoff between a failed attempt and the next, and, while the job waits for its next attempt,
- * the backoff so far. `status` gives when the job was created and its delay; `now` closes what
- * is still going on. `null` when there is nothing to draw (no run and no status).
+ * the backoff so far. `status` gives when the job was created; `delayMs` is the delay it was
+ * added with ({@link addedDelay}); `now` closes what is still going on. `null` when there is
+ * nothing to draw (no run and no status).
  */
-export function attemptTimeline(runs: readonly JobRun[], status: JobStatus | undefined, now: number): AttemptTimeline | null {
+export function attemptTimeline(runs: readonly JobRun[], status: JobStatus | undefined, delayMs: number, now: number): AttemptTimeline | null {
   const first = runs[0];
   const created = status?.timestamp ?? first?.startedAt ?? null;
   if (created === null) return null;
-  const delayMs = status?.delayMs ?? 0;
   const due = created + delayMs;
   const final = isFinished(status);
   const segments: AttemptSegment[] = [];

@@ -1,5 +1,5 @@
 import type { JobRunsResponse } from 'taskscope/protocol';
-import type { Fetcher } from '../../lib/debug-api.js';
+import type { Fetcher, Problem } from '../../lib/debug-api.js';
 import { isFinished } from '../../lib/debug-api.js';
 import type { RequestEntry } from '../../lib/record-store.js';
 import { StatusPoller, type PollOutcome } from '../../lib/status-poller.js';
@@ -17,6 +17,9 @@ export interface RunsControllerDeps {
   /** @defaultValue 120000 */
   pollMaxMs?: number;
 }
+
+/** A problem that asking again may solve: the server could not be reached, or failed this once (500, 503). */
+const retryable = (problem: Problem): boolean => problem.kind === 'unreachable' || (problem.kind === 'server' && problem.status >= 500);
 
 /** Runs answers kept for jobs opened before. */
 const MAX_KEPT_RUNS = 50;
@@ -120,8 +123,9 @@ export class RunsController {
     if (!entry?.record) return 'finished';
     const result = await fetchLineage(this.#deps.fetcher, entry.hit.recordUrl, this.#deps.tokenFor(entry.hit.origin));
     if (!this.#entries.has(id)) return 'finished';
-    // A server without job runs (404), or a refusal, is not worth asking again; a network error is.
-    if (!result.ok) return result.problem.kind === 'unreachable' ? 'pending' : 'finished';
+    // A server without job runs (404), or a refusal, is not worth asking again; a network error
+    // or a busy server (a store read that timed out) is.
+    if (!result.ok) return retryable(result.problem) ? 'pending' : 'finished';
     this.#state.lineages = new Map(this.#state.lineages).set(id, result.value);
     this.#state.now = this.#now();
     const statusFollowed = this.#entries.get(id)?.polling ?? false;
@@ -167,7 +171,7 @@ export class RunsController {
   /** Fetches one job's runs once; `finished` when its last attempt is final. */
   async refreshRuns(entry: RequestEntry, job: JobKey): Promise<PollOutcome> {
     const answer = await this.loadRuns(entry, job);
-    if (!answer) return this.#state.runsProblem?.kind === 'unreachable' ? 'pending' : 'finished';
+    if (!answer) return this.#state.runsProblem && retryable(this.#state.runsProblem) ? 'pending' : 'finished';
     const key = keyString(job);
     const status = this.#state.lineages.get(entry.hit.id)?.jobs.find((node) => keyString(node) === key)?.status;
     const last = answer.runs.at(-1);
