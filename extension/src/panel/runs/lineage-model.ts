@@ -1,5 +1,5 @@
 import type { JobStatus, LineageNode, RequestLineageResponse } from 'taskscope/protocol';
-import { isFinished } from '../../lib/debug-api.js';
+import { isBusyRead, isFinished, keepKnownStatuses } from '../../lib/debug-api.js';
 import { plural } from '../../lib/format.js';
 import { keyOfNode, keyString, type JobKey } from './job-key.js';
 
@@ -46,6 +46,20 @@ export function nodeFinal(node: Pick<LineageNode, 'lastOutcome'> & { status: Job
 /** True when no job of the tree will change any more: polling it further is pointless. */
 export function treeFinal(lineage: RequestLineageResponse): boolean {
   return lineage.jobs.every(nodeFinal);
+}
+
+/**
+ * The new answer, with a job's last known state kept where the new one is only a busy read
+ * (`isBusyRead`: Redis still answering another status read): a live tree does not flicker to
+ * "unavailable" and back while the jobs in it go on.
+ */
+export function keepKnownStates(previous: RequestLineageResponse | undefined, next: RequestLineageResponse): RequestLineageResponse {
+  if (!previous || !next.jobs.some((node) => isBusyRead(node.status))) return next;
+  const statuses = keepKnownStatuses(
+    new Map(previous.jobs.map((node) => [keyString(keyOfNode(node)), node.status])),
+    new Map(next.jobs.map((node) => [keyString(keyOfNode(node)), node.status])),
+  );
+  return { ...next, jobs: next.jobs.map((node) => ({ ...node, status: statuses.get(keyString(keyOfNode(node))) ?? node.status })) };
 }
 
 /** How the request list marks a request for what became of the jobs it led to. */

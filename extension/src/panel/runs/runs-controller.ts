@@ -4,7 +4,7 @@ import { isFinished } from '../../lib/debug-api.js';
 import type { RequestEntry } from '../../lib/record-store.js';
 import { StatusPoller, type PollOutcome } from '../../lib/status-poller.js';
 import { keyString, type JobKey } from './job-key.js';
-import { treeFinal } from './lineage-model.js';
+import { keepKnownStates, treeFinal } from './lineage-model.js';
 import { apiRootOf, fetchJobRuns, fetchLineage } from './runs-api.js';
 import type { RunsViewState } from './runs-state.svelte.js';
 
@@ -46,6 +46,9 @@ export class RunsController {
   #lineagePollers = new Map<string, StatusPoller>();
   /** Whether the panel followed each request's status at the last sync: a new follow starts ours. */
   #wasPolling = new Map<string, boolean>();
+  /** The status answer (`statusAt`) after which each request's lineage was last asked for. */
+  #askedAt = new Map<string, number>();
+  #asking = new Set<string>();
   #selectedId: string | null = null;
   #visible = true;
   #job: { key: string; poller: StatusPoller } | null = null;
@@ -71,15 +74,25 @@ export class RunsController {
   }
 
   /**
-   * Takes the panel's requests as they are now. The lineage of a request is followed from the
-   * moment the panel follows its status (its record loaded with jobs, or Refresh), so a
-   * Refresh follows the tree again too; a request no longer listed is dropped.
+   * Takes the panel's requests as they are now. While the panel follows a request's status, its
+   * lineage is asked for right after each status answer, never beside it: the server reads job
+   * states one read at a time per Redis connection, and answers a read that would wait behind
+   * another with `unavailable`. Once the request's own jobs are final, the lineage is followed
+   * on its own until its follow-ups are too; a Refresh starts over. A request no longer listed
+   * is dropped.
    */
   sync(entries: readonly RequestEntry[], selectedId: string | null, visible: boolean): void {
     this.#entries = new Map(entries.map((entry) => [entry.hit.id, entry]));
     for (const entry of entries) {
       const id = entry.hit.id;
-      if (entry.polling && !this.#wasPolling.get(id)) this.#followLineage(id);
+      if (entry.polling) {
+        this.#lineagePollers.get(id)?.stop();
+        if (entry.statusAt !== null && entry.statusAt !== this.#askedAt.get(id) && !this.#asking.has(id)) {
+          this.#askedAt.set(id, entry.statusAt);
+          this.#asking.add(id);
+          void this.refreshLineage(id).finally(() => this.#asking.delete(id));
+        }
+      } else if (this.#wasPolling.get(id)) this.#followLineage(id);
       this.#wasPolling.set(id, entry.polling);
     }
     for (const id of [...this.#wasPolling.keys()]) if (!this.#entries.has(id)) this.#forget(id);
@@ -109,6 +122,7 @@ export class RunsController {
     this.#lineagePollers.get(id)?.stop();
     this.#lineagePollers.delete(id);
     this.#wasPolling.delete(id);
+    this.#askedAt.delete(id);
     if (this.#state.lineages.has(id)) {
       const lineages = new Map(this.#state.lineages);
       lineages.delete(id);
@@ -126,10 +140,10 @@ export class RunsController {
     // A server without job runs (404), or a refusal, is not worth asking again; a network error
     // or a busy server (a store read that timed out) is.
     if (!result.ok) return retryable(result.problem) ? 'pending' : 'finished';
-    this.#state.lineages = new Map(this.#state.lineages).set(id, result.value);
+    const lineage = keepKnownStates(this.#state.lineages.get(id), result.value);
+    this.#state.lineages = new Map(this.#state.lineages).set(id, lineage);
     this.#state.now = this.#now();
-    const statusFollowed = this.#entries.get(id)?.polling ?? false;
-    return treeFinal(result.value) && !statusFollowed ? 'finished' : 'pending';
+    return treeFinal(lineage) ? 'finished' : 'pending';
   }
 
   /**
