@@ -140,6 +140,7 @@ describe.each([
     await waitForText(panel, '[data-testid="enqueued-by"]', /^enqueued by #1 send-order-confirmation \+\d+ ms into its run$/);
     await waitForTexts(panel, `${RUNS} ol[aria-label="Attempts"] > li`, [/^Attempt 1 completed started /]);
     await waitForText(panel, 'ol[aria-label="Enqueue stack"]', /src\/processors\.ts:\d+/);
+    await saveScreenshot(session!.devtools, `runs-${theme}-${size}-follow-up-detail`);
     await panel.click('[data-testid="enqueued-by"] button');
     await panel.waitForSelector('section[aria-label="Job #1"]');
   });
