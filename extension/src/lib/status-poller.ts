@@ -38,12 +38,15 @@ export class StatusPoller {
 
   constructor(options: StatusPollerOptions) {
     this.#options = {
-      intervalMs: 1000,
-      maxMs: 120_000,
       now: Date.now,
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
       ...options,
+      // Callers pass their own optional settings on (`intervalMs: deps.pollIntervalMs`): an
+      // `undefined` there must not replace the default, or polls follow each other with no pause
+      // and never give up.
+      intervalMs: options.intervalMs ?? 1000,
+      maxMs: options.maxMs ?? 120_000,
     };
   }
 
