@@ -44,7 +44,7 @@ export class RunsController {
   #deps: RunsControllerDeps;
   #entries = new Map<string, RequestEntry>();
   #lineagePollers = new Map<string, StatusPoller>();
-  /** Whether the panel followed each request's status at the last sync: a new follow starts ours. */
+  /** Whether the panel followed each request's status at the last sync: when that ends, our own poller takes over. */
   #wasPolling = new Map<string, boolean>();
   /** The status answer (`statusAt`) after which each request's lineage was last asked for. */
   #askedAt = new Map<string, number>();
