@@ -1,8 +1,11 @@
 /**
- * Makes docs/images/panel-demo.png, the README's picture of the Tasks panel on the demo shop:
- * starts `npm run demo` on a free port, opens its home page in Chromium with the built extension
- * and DevTools on the Tasks panel, presses a few scenario buttons, selects the N+1 request and one
- * of its jobs, and saves DevTools (light theme), cropped from its tab bar down.
+ * Makes the README's pictures of the Tasks panel on the demo shop: starts `npm run demo` on a
+ * free port, opens its home page in Chromium with the built extension and DevTools on the Tasks
+ * panel, presses a few scenario buttons, and saves DevTools (light theme), cropped from its tab
+ * bar down:
+ * - docs/images/panel-demo.png: the N+1 request and one of its jobs;
+ * - docs/images/job-runs.png: the order, its follow-up jobs nested under the jobs that enqueued
+ *   them, and the fraud check's runs (its attempt, the jobs it enqueued, the N+1 inside it).
  *
  *   npm run build -w taskscope-extension
  *   cd test && npx tsx --conditions=source support/screenshot-demo.ts
@@ -66,6 +69,24 @@ try {
 
   const path = await saveScreenshot(devtools, 'panel-demo', IMAGES_DIR);
   console.log(`Saved ${path}`);
+
+  // Job runs: the order's tree, once every follow-up is done, and the fraud check's runs.
+  await selectRequest(panel, 'POST', '/api/orders');
+  await panel.waitForFunction(
+    () => {
+      const states = Array.from(document.querySelectorAll('table[aria-label="Jobs"] tr[data-follow-up] [data-state]'));
+      return states.length === 4 && states.every((el) => el.getAttribute('data-state') === 'completed');
+    },
+    { timeout: 30_000 },
+  );
+  await panel.click('table[aria-label="Jobs"] tbody tr[data-seq="3"]');
+  await waitForText(panel, 'section[aria-label="Runs"] [data-testid="n-plus-one"]', /reserve-stock/);
+  await panel.evaluate(() => {
+    document.querySelector('section[aria-label="Runs"]')?.scrollIntoView({ block: 'start' });
+    (document.activeElement as HTMLElement | null)?.blur();
+  });
+  const runsPath = await saveScreenshot(devtools, 'job-runs', IMAGES_DIR);
+  console.log(`Saved ${runsPath}`);
 } finally {
   await session.close();
   await demo.stop();

@@ -175,3 +175,24 @@ export function indexStatuses(record: RequestRecord, jobs: JobStatus[]): Map<num
   }
   return out;
 }
+
+/**
+ * A job state the server could not read this time only: Redis was still busy with another status
+ * read on the same connection (the server never queues reads behind one another).
+ */
+export function isBusyRead(status: JobStatus | undefined): boolean {
+  return status?.state === 'unavailable' && /previous status read/.test(status.reason ?? '');
+}
+
+/**
+ * The new statuses, each job's previous one kept where the new one is only a busy read
+ * ({@link isBusyRead}): two reads that met on the server do not make live jobs flicker to
+ * "unavailable". A Redis that is down still shows, with its reason.
+ */
+export function keepKnownStatuses<K>(previous: ReadonlyMap<K, JobStatus>, next: Map<K, JobStatus>): Map<K, JobStatus> {
+  for (const [key, status] of next) {
+    const before = previous.get(key);
+    if (isBusyRead(status) && before && before.state !== 'unavailable') next.set(key, before);
+  }
+  return next;
+}

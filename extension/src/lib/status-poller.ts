@@ -10,6 +10,12 @@ export interface StatusPollerOptions {
   maxMs?: number;
   /** Called whenever `active` changes, so the panel can show its indicator. */
   onActiveChange?: (active: boolean) => void;
+  /**
+   * Asked before each wait: each poll then waits `factor` times longer than the one before, up
+   * to `maxIntervalMs` (from `intervalMs` again at every `start()`); `null` polls every
+   * `intervalMs`. For what is followed in the background rather than looked at.
+   */
+  backoff?: () => { factor: number; maxIntervalMs: number } | null;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -21,7 +27,8 @@ export interface StatusPollerOptions {
  * previous one has answered, so a slow server is not piled up on.
  */
 export class StatusPoller {
-  #options: Required<Omit<StatusPollerOptions, 'onActiveChange'>> & Pick<StatusPollerOptions, 'onActiveChange'>;
+  #options: Required<Omit<StatusPollerOptions, 'onActiveChange' | 'backoff'>> & Pick<StatusPollerOptions, 'onActiveChange' | 'backoff'>;
+  #intervalMs = 0;
   #startedAt = 0;
   #timer: unknown = null;
   #inFlight = false;
@@ -31,12 +38,15 @@ export class StatusPoller {
 
   constructor(options: StatusPollerOptions) {
     this.#options = {
-      intervalMs: 1000,
-      maxMs: 120_000,
       now: Date.now,
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
       ...options,
+      // Callers pass their own optional settings on (`intervalMs: deps.pollIntervalMs`): an
+      // `undefined` there must not replace the default, or polls follow each other with no pause
+      // and never give up.
+      intervalMs: options.intervalMs ?? 1000,
+      maxMs: options.maxMs ?? 120_000,
     };
   }
 
@@ -48,6 +58,7 @@ export class StatusPoller {
   /** Starts (or restarts, with a fresh time budget) polling; the first poll is immediate. */
   start(): void {
     this.#startedAt = this.#options.now();
+    this.#intervalMs = this.#options.intervalMs;
     this.#done = false;
     this.#cancelTimer();
     if (this.#visible) void this.#tick();
@@ -96,7 +107,10 @@ export class StatusPoller {
       return;
     }
     if (this.#done || !this.#visible) return;
-    this.#timer = this.#options.setTimer(() => void this.#tick(), this.#options.intervalMs);
+    const backoff = this.#options.backoff?.() ?? null;
+    const wait = backoff ? this.#intervalMs : this.#options.intervalMs;
+    this.#intervalMs = backoff ? Math.min(backoff.maxIntervalMs, wait * backoff.factor) : this.#options.intervalMs;
+    this.#timer = this.#options.setTimer(() => void this.#tick(), wait);
   }
 
   #cancelTimer(): void {

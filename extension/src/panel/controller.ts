@@ -1,6 +1,6 @@
 import { addCount, addHit, patchEntry, type RequestEntry } from '../lib/record-store.js';
 import {
-  allFinished, fetchIndex, fetchRecent, fetchRecord, fetchStatus, indexStatuses, lateWindowOpen, type Fetcher,
+  allFinished, fetchIndex, fetchRecent, fetchRecord, fetchStatus, indexStatuses, keepKnownStatuses, lateWindowOpen, type Fetcher,
 } from '../lib/debug-api.js';
 import { recordUrlFor, type TrackedResponse, type HarEntryLike, trackedFromHar } from '../lib/headers.js';
 import { StatusPoller, type PollOutcome } from '../lib/status-poller.js';
@@ -52,6 +52,11 @@ export class PanelController {
 
   #patch(id: string, patch: Partial<RequestEntry>): void {
     this.#state.entries = patchEntry(this.#state.entries, id, patch);
+  }
+
+  /** How this panel fetches debug-API JSON: lent to the views beside the request list (job runs). */
+  get fetcher(): Fetcher {
+    return this.#deps.fetcher;
   }
 
   /** The token the user set for an origin, if any. */
@@ -200,7 +205,7 @@ export class PanelController {
       }
     }
     const record = current.record;
-    const statuses = indexStatuses(record, answer.jobs);
+    const statuses = keepKnownStatuses(current.statuses, indexStatuses(record, answer.jobs));
     this.#patch(id, { statuses, statusProblem: null, statusAt: this.#now() });
     this.#state.now = this.#now();
     const lateOpen = answer.lateUntil === null ? lateWindowOpen(record, this.#now()) : this.#now() < answer.lateUntil;
