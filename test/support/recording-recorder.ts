@@ -1,4 +1,4 @@
-import { runTurnEnd } from '../../server-lib/src/core/turn-end.js';
+import { runDeferredWork } from '../../server-lib/src/core/deferred-work.js';
 import type { BuiltJob, EnqueueRecorder, EnqueueSpec, EnqueuedJob, PendingEnqueue } from '../../server-lib/src/core/scope.js';
 
 /** One job BullMQ built during a call: its stored data and BullMQ's copy of its options. */
@@ -42,9 +42,9 @@ export function createRecordingRecorder(): RecordingRecorder {
   const calls: RecordedEnqueue[] = [];
   return {
     // Like a request's recording, what reads the calls first runs the turn's bookkeeping (the
-    // instrumentation settles a call at the end of the turn its result came in, see turn-end.ts).
+    // instrumentation settles a call a moment after its result came in, see deferred-work.ts).
     get calls() {
-      runTurnEnd();
+      runDeferredWork();
       return calls;
     },
     begin(specs) {
@@ -65,15 +65,15 @@ export function createRecordingRecorder(): RecordingRecorder {
       return pending;
     },
     specs() {
-      runTurnEnd();
+      runDeferredWork();
       return calls.flatMap((call) => call.specs);
     },
     built() {
-      runTurnEnd();
+      runDeferredWork();
       return calls.flatMap((call) => call.built);
     },
     jobs() {
-      runTurnEnd();
+      runDeferredWork();
       return calls.flatMap((call) => (call.outcome && 'jobs' in call.outcome ? call.outcome.jobs : []));
     },
   };

@@ -7,7 +7,7 @@ import { withTimeout } from '../core/with-timeout.js';
 import type { WsTracker } from '../ws/tracker.js';
 import { routeWs, WsRouteError } from './ws-routes.js';
 import { JOB_RUNS_ENDPOINTS, routeJobRuns } from './job-runs-routes.js';
-import { runTurnEnd } from '../core/turn-end.js';
+import { runDeferredWork } from '../core/deferred-work.js';
 
 /** A debug-API request, as any framework can describe it. */
 export interface ApiRequest extends GuardedRequest {
@@ -130,7 +130,7 @@ export function createDebugApi(runtime: TaskscopeRuntime, statusReader: JobStatu
         if (request.method !== 'GET' && request.method !== 'HEAD') {
           throw new ApiError(405, 'method_not_allowed', 'The Taskscope debug API is read-only: use GET.');
         }
-        runTurnEnd(); // enqueues settled this turn are in what is served
+        runDeferredWork(); // enqueues settled a moment ago are in what is served
         const body = await route(splitPath(request.path.slice(prefix.length)), request);
         return respond(200, body, request.method);
       } catch (error) {

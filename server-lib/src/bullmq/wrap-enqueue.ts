@@ -5,7 +5,7 @@
 import { createLog } from '../core/log.js';
 import { applyInScope, currentRecorder, type CapturedTrace, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
 import { captureTrace } from '../core/stack.js';
-import { atTurnEnd } from '../core/turn-end.js';
+import { deferWork } from '../core/deferred-work.js';
 
 import type { AnyFunction } from '../core/patch-once.js';
 
@@ -112,8 +112,8 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
 
 /**
  * Wraps a function BullMQ calls and awaits inside an enqueue (`Job.create`, `Job.createBulk`):
- * the call in flight is settled from its promise — recorded at the end of that turn
- * (turn-end.ts), so the app's `await` resumes without waiting for the bookkeeping. BullMQ
+ * the call in flight is settled from its promise — recorded with the next batch of deferred work
+ * (deferred-work.ts), so the app's `await` resumes without waiting for the bookkeeping. BullMQ
  * awaits that promise itself, so watching it changes nothing the app can see: not the promise
  * the app gets, not its tick, not whether a rejection is unhandled.
  *
@@ -123,7 +123,7 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
  * ```
  */
 export function settleFrom(original: AnyFunction, outcome: Outcome): AnyFunction {
-  // Recorded at the end of the turn: BullMQ's promise resolves straight into the app's await.
+  // Recorded with the next batch of deferred work: BullMQ's promise resolves straight into the app's await.
   const settleLater = (pending: PendingEnqueue, value: unknown) => settleJobs(pending, outcome, value, -1, NO_ARGS);
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     const pending = currentRecorder();
@@ -132,7 +132,7 @@ export function settleFrom(original: AnyFunction, outcome: Outcome): AnyFunction
     if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') return result;
     (pending as PendingEnqueue).entered = true;
     (result as PromiseLike<unknown>).then(
-      (value) => atTurnEnd(settleLater, pending as PendingEnqueue, value),
+      (value) => deferWork(settleLater, pending as PendingEnqueue, value),
       (error: unknown) => settle(pending as PendingEnqueue, { error }),
     );
     return result;

@@ -1,15 +1,15 @@
 import type { CapturedTrace } from './scope.js';
 import { captureTrace, formatTrace, type FormattedStack } from './stack.js';
-import { atTurnEnd } from './turn-end.js';
+import { deferWork } from './deferred-work.js';
 
 const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: Object.freeze([]) as unknown as FormattedStack['stack'] });
 
 /**
- * The call site of one enqueue: captured in the call (the stack exists only then), read a moment
- * later — once the app's current burst of synchronous work and its microtasks are done, which is
- * when BullMQ has written its command and waits for Redis — or at once when something asks for
- * it first. So reading V8's call sites is not on the path of the app's `await queue.add()`, and
- * the trace (V8's frames hold closures and receivers) is let go within the same event-loop turn.
+ * The call site of one enqueue: captured in the call (the stack exists only then), read with the
+ * next batch of deferred work (deferred-work.ts: about a millisecond later, at most 256 waiting)
+ * or at once when something asks for it first. So reading V8's call sites is not on the path of
+ * the app's `await queue.add()`, and the trace (V8's frames hold closures and receivers) is let
+ * go within a millisecond.
  *
  * @example
  * ```ts
@@ -66,6 +66,6 @@ function read(site: DeferredStack): void {
 export function captureDeferredStack(caller: Function | CapturedTrace, options: { maxFrames: number; cwd: string }): DeferredStack {
   const trace = typeof caller === 'function' ? captureTrace(options.maxFrames, caller) : caller;
   const site = new DeferredStack(trace, options);
-  atTurnEnd(read, site, undefined);
+  deferWork(read, site, undefined);
   return site;
 }

@@ -9,7 +9,7 @@ import { recordedUrl } from './request-url.js';
 import type { TaskscopeRuntime } from './runtime.js';
 import type { TaskEntry } from './task-entry.js';
 import { createTasks } from './create-tasks.js';
-import { runTurnEnd } from './turn-end.js';
+import { runDeferredWork } from './deferred-work.js';
 import { PendingBatch, NOOP_BATCH } from './pending-batch.js';
 import { RequestScope } from './request-scope.js';
 import { linkSettledTasks } from '../worker/lineage.js';
@@ -91,8 +91,8 @@ export class RequestRecording implements TrackedRequest {
   finish(status: number): Promise<TrackingHeaders> {
     let saving: Promise<void> | undefined;
     try {
-      // Enqueues settled this turn are recorded before the record is: the response's record is whole.
-      runTurnEnd();
+      // Enqueues settled a moment ago are recorded before the record is: the response's record is whole.
+      runDeferredWork();
       const now = performance.now();
       this.record.request.status = status;
       this.record.request.durationMs = round(now - this.startPerf);
@@ -172,10 +172,10 @@ export class RequestRecording implements TrackedRequest {
   /** Saves the record: `undefined` once done (the MemoryStore), else a promise that never rejects. */
   private save(): Promise<void> | undefined {
     const { runtime, record } = this;
-    // What this turn settled goes into this save, not into one more.
+    // What settled a moment ago goes into this save, not into one more.
     this.saving = true;
     try {
-      runTurnEnd();
+      runDeferredWork();
     } finally {
       this.saving = false;
     }

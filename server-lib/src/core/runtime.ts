@@ -9,7 +9,7 @@ import type { RequestRecord } from '../protocol.js';
 import type { CapturedTrace } from './scope.js';
 import { createLateWindows } from './late-windows.js';
 import { createRecordSaver } from './record-saver.js';
-import { runTurnEnd } from './turn-end.js';
+import { runDeferredWork } from './deferred-work.js';
 
 type LateWindows = ReturnType<typeof createLateWindows>;
 
@@ -72,7 +72,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     lateWindows: createLateWindows(),
     saveRecord: (record, meta) => saver.save(record, meta),
     async readRecord(id) {
-      runTurnEnd();
+      runDeferredWork();
       return saver.unsaved(id) ?? store.get(id);
     },
     lostRecords: () => saver.lost(),

@@ -58,7 +58,7 @@ export interface PendingEnqueue extends EnqueueRecorder {
   entered: boolean;
   /** BullMQ built one of the call's jobs. */
   built(job: BuiltJob): void;
-  /** Settles the call; the first call wins. May come at the end of the turn the result came in (turn-end.ts). */
+  /** Settles the call; the first call wins. May come a moment after the result did (deferred-work.ts). */
   settle(outcome: { jobs: EnqueuedJob[] } | { error: unknown }): void;
 }
 

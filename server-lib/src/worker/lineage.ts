@@ -6,7 +6,7 @@ import type { JobLineage } from '../protocol-runs.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import type { TaskEntry } from '../core/task-entry.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { runTurnEnd } from '../core/turn-end.js';
+import { runDeferredWork } from '../core/deferred-work.js';
 import type { RedisStore } from '../store/redis-store.js';
 import type { Store } from '../store/store.js';
 import { MemoryRunStore } from './memory-run-store.js';
@@ -91,7 +91,7 @@ export function registerJobRuns(runtime: TaskscopeRuntime): () => void {
     },
     localLineage(job) {
       if (runs instanceof MemoryRunStore) return runs.lineageNow(job);
-      runTurnEnd(); // links of jobs settled this turn are in `local` before a worker of this process asks
+      runDeferredWork(); // links of jobs settled a moment ago are in `local` before a worker of this process asks
       return local.get(jobKeyString(job));
     },
   };

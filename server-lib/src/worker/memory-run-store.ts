@@ -1,5 +1,5 @@
 import type { JobLineage, JobRun } from '../protocol-runs.js';
-import { runTurnEnd } from '../core/turn-end.js';
+import { runDeferredWork } from '../core/deferred-work.js';
 import { RecentLinks } from './recent-links.js';
 import { type JobKey, type RunStore, type StoredJob } from './run-store.js';
 
@@ -106,7 +106,7 @@ export class MemoryRunStore implements RunStore {
 
   /** As `lineage`, synchronously. */
   lineageNow(job: JobKey): JobLineage | undefined {
-    runTurnEnd(); // a job settled this turn is linked before a worker of this process asks
+    runDeferredWork(); // a job settled a moment ago is linked before a worker of this process asks
     const entry = this.entry(job);
     return entry === undefined ? undefined : lineageOf(entry);
   }
@@ -125,7 +125,7 @@ export class MemoryRunStore implements RunStore {
   }
 
   async read(jobs: readonly JobKey[]): Promise<Array<StoredJob | undefined>> {
-    runTurnEnd();
+    runDeferredWork();
     return jobs.map((job) => {
       const entry = this.entry(job);
       if (!entry) return undefined;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createSummary, detectNPlusOne } from '../core/analyze.js';
 import { NOOP_BATCH, PendingBatch, type BatchRecording } from '../core/pending-batch.js';
 import { RequestScope } from '../core/request-scope.js';
-import { runTurnEnd } from '../core/turn-end.js';
+import { runDeferredWork } from '../core/deferred-work.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import type { EnqueueSpec } from '../core/scope.js';
 import type { TaskEntry } from '../core/task-entry.js';
@@ -225,7 +225,7 @@ export class RunRecording implements BatchRecording {
       json = null;
     } else {
       try {
-        runTurnEnd(); // enqueues this turn settled are part of the run written
+        runDeferredWork(); // enqueues settled a moment ago are part of the run written
         json = JSON.stringify(this);
       } catch (error) {
         this.warn('run-json', 'could not record a job run', error);

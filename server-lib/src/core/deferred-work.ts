@@ -1,8 +1,13 @@
 /**
- * Bookkeeping that need not happen on the path of the app's `await`: run once the current burst
- * of work and its microtasks are done (the check phase of this event-loop turn, `setImmediate`),
- * or earlier by {@link runTurnEnd} wherever its results are read. An enqueue's call site is read
- * and its result recorded here, after BullMQ has written its command and while the app goes on.
+ * Bookkeeping that need not happen on the path of the app's `await`, batched: run about a
+ * millisecond after the first of a batch was queued, or earlier by {@link runDeferredWork} wherever
+ * its results are read. An enqueue's call site is read and its result recorded here, after
+ * BullMQ has written its command and the app has gone on.
+ *
+ * One timer, re-armed with `refresh()` for each batch rather than a `setImmediate` per enqueue:
+ * on Node 20 every new async resource runs AsyncLocalStorage's hooks, and batches of a
+ * millisecond take several enqueues of a busy app at once. (Re-armed after it fired, the timer
+ * takes the async context of the call that re-armed it, until it fires again.)
  */
 
 /** Calls waiting at most; past it they run at once, so a loop that never yields holds few. */
@@ -13,24 +18,26 @@ let tasks: Task[] = [];
 let firsts: unknown[] = [];
 let seconds: unknown[] = [];
 let scheduled = false;
+const timer = setTimeout(runDeferredWork, 1);
+timer.unref();
 
 /**
- * Runs `fn(a, b)` at the end of this turn (or at the next {@link runTurnEnd}), in order with the
+ * Runs `fn(a, b)` with the next batch (or at the next {@link runDeferredWork}), in order with the
  * others. Two arguments instead of a closure: it is called on every enqueue. `fn` must not throw.
  *
  * @example
  * ```ts
- * atTurnEnd(settleNow, pending, value);
+ * deferWork(settleNow, pending, value);
  * ```
  */
-export function atTurnEnd<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
+export function deferWork<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
   tasks.push(fn as Task);
   firsts.push(a);
   seconds.push(b);
-  if (tasks.length >= MAX_WAITING) runTurnEnd();
+  if (tasks.length >= MAX_WAITING) runDeferredWork();
   else if (!scheduled) {
     scheduled = true;
-    setImmediate(runTurnEnd);
+    timer.refresh();
   }
 }
 
@@ -40,11 +47,11 @@ export function atTurnEnd<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
  *
  * @example
  * ```ts
- * runTurnEnd();
+ * runDeferredWork();
  * const json = JSON.stringify(record);
  * ```
  */
-export function runTurnEnd(): void {
+export function runDeferredWork(): void {
   scheduled = false;
   while (tasks.length > 0) {
     const [fns, as, bs] = [tasks, firsts, seconds];
