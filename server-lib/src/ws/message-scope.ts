@@ -1,4 +1,4 @@
-import type { WsMessage } from '../protocol-ws.js';
+import type { KeptMessage } from './kept-message.js';
 import type { WsConnectionRecording } from './connection-recording.js';
 import { RequestRecording } from '../core/request-recording.js';
 import type { EnqueueRecorder, EnqueueSpec, PendingEnqueue } from '../core/scope.js';
@@ -29,7 +29,7 @@ export class MessageScope implements EnqueueRecorder {
     private readonly runtime: TaskscopeRuntime,
     private readonly clock: TurnClock,
     private readonly connection: WsConnectionRecording,
-    private readonly message: WsMessage,
+    private readonly message: KeptMessage,
   ) {
     this.turn = clock.current();
   }
@@ -37,7 +37,7 @@ export class MessageScope implements EnqueueRecorder {
   begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
     try {
       if (!this.recording) {
-        const recording = new RequestRecording(this.sinkRuntime(), 'WS', this.connection.record.url);
+        const recording = new RequestRecording(this.sinkRuntime(), 'WS', this.connection.head.url);
         this.recording = recording;
         this.connection.jobsRecorded(this.message, recording.record);
         if (this.clock.current() !== this.turn) void recording.finish(0);
