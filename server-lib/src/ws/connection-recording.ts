@@ -3,8 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, type RequestRecord } from '../protocol.js';
 import type { WsCloseSide, WsConnectionItem, WsConnectionRecord, WsDirection, WsOpcode, WsState } from '../protocol-ws.js';
 import { clip } from '../core/clip.js';
-import { KeptMessage, round } from './kept-message.js';
-import { MessageRing } from './message-ring.js';
+import { MessageLog } from './message-log.js';
 import type { ResolvedWsOptions } from './options.js';
 
 const MAX_ERRORS = 10;
@@ -19,8 +18,8 @@ export type WsConnectionHead = Omit<WsConnectionRecord, 'messages'>;
 /**
  * The record of one WebSocket connection as it happens: handshake, state, close, errors, and a
  * ring buffer of its newest messages. Instrumentation calls it; it never throws into the app.
- * A frame costs one {@link KeptMessage} and a few counters; the record the API answers is made
- * by {@link WsConnectionRecording.snapshot} when read.
+ * A frame costs a few numbers and a bounded copy of its bytes in a {@link MessageLog}; the
+ * record the API answers is made by {@link WsConnectionRecording.snapshot} when read.
  *
  * @example
  * ```ts
@@ -38,7 +37,7 @@ export class WsConnectionRecording {
   private readonly openedPerf = performance.now();
   /** socket.io / engine.io frames are decoded (when read) on connections whose URL says `EIO=4`. */
   private readonly decodeFrames: boolean;
-  private readonly messages: MessageRing<KeptMessage>;
+  private readonly messages: MessageLog;
 
   /** `onChange` only when a shared store writes connections: a MemoryStore reads the live record. */
   constructor(
@@ -47,7 +46,7 @@ export class WsConnectionRecording {
     private readonly onChange: ChangeListener | undefined,
   ) {
     this.decodeFrames = /[?&]EIO=4(&|$)/.test(handshake.url);
-    this.messages = new MessageRing(options.maxMessages);
+    this.messages = new MessageLog(options);
     this.head = {
       version: PROTOCOL_VERSION, id: this.id, ...handshake, protocol: null, state: 'connecting',
       openedAt: Date.now(), closedAt: null, durationMs: null, close: null, rejected: null,
@@ -58,8 +57,7 @@ export class WsConnectionRecording {
 
   /** The record as `GET {prefix}/ws/{id}` answers it, messages oldest first (a copy). */
   snapshot(): WsConnectionRecord {
-    const { decodeFrames, options } = this;
-    return { ...this.head, errors: [...this.head.errors], messages: this.messages.toArray().map((message) => message.view(decodeFrames, options)) };
+    return { ...this.head, errors: [...this.head.errors], messages: this.messages.views(this.decodeFrames) };
   }
 
   get state(): WsState {
@@ -96,38 +94,42 @@ export class WsConnectionRecording {
     this.changed();
   }
 
-  /** Records one frame; returns it so a received message can get its handler time and jobs. */
-  message(direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null = null): KeptMessage {
+  /** Records one frame; returns its `seq`, by which a received message gets its handler time and jobs. */
+  message(direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null = null): number {
     const { head } = this;
-    head.lastSeq += 1;
-    const message = new KeptMessage(head.lastSeq, direction, opcode, data, binary, closeCode, this.options);
+    const seq = head.lastSeq + 1;
+    if (this.messages.full) head.droppedMessages += 1;
+    const size = this.messages.push(seq, direction, opcode, data, binary, closeCode);
+    head.lastSeq = seq;
     if (direction === 'in') {
       head.messagesIn += 1;
-      head.bytesIn += message.size;
+      head.bytesIn += size;
     } else {
       head.messagesOut += 1;
-      head.bytesOut += message.size;
+      head.bytesOut += size;
     }
-    if (this.messages.push(message)) head.droppedMessages += 1;
     this.changed();
-    return message;
+    return seq;
   }
 
-  /** The listeners of a received message returned after `handlerMs` (rounded when read). */
-  handled(message: KeptMessage, handlerMs: number): void {
-    message.handlerMs = handlerMs;
+  /** The listeners of received message `seq` returned after `handlerMs` (rounded when read). */
+  handled(seq: number, handlerMs: number): void {
+    this.messages.handled(seq, handlerMs);
     this.changed();
   }
 
-  /** A received message's jobs were (re)recorded: keep its record and the settle time. */
-  jobsRecorded(message: KeptMessage, jobs: RequestRecord): void {
-    // The same record object comes back with every save of it, grown: count only what is new.
-    message.record = jobs;
-    this.head.taskCount += jobs.summary.total - message.counted;
-    message.counted = jobs.summary.total;
-    let settledAt = 0;
-    for (const task of jobs.tasks) settledAt = Math.max(settledAt, task.enqueuedAt + task.enqueueMs);
-    if (settledAt > 0) message.settledMs = round(Math.max(0, settledAt - message.at));
+  /**
+   * Received message `seq`'s jobs were (re)recorded, `counted` of them already: keep its record
+   * and the settle time (while the message is kept; the connection's `taskCount` counts them all).
+   */
+  jobsRecorded(seq: number, jobs: RequestRecord, counted: number): void {
+    this.head.taskCount += jobs.summary.total - counted;
+    const at = this.messages.at(seq);
+    if (at !== undefined) {
+      let settledAt = 0;
+      for (const task of jobs.tasks) settledAt = Math.max(settledAt, task.enqueuedAt + task.enqueueMs);
+      this.messages.setJobs(seq, jobs, settledAt > 0 ? round(Math.max(0, settledAt - at)) : null);
+    }
     this.changed();
   }
 
@@ -152,4 +154,8 @@ export class WsConnectionRecording {
     this.head.revision += 1;
     if (this.onChange !== undefined) this.onChange(this);
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

@@ -1,7 +1,7 @@
 /**
- * What a recorded message keeps of its payload. On the hot path (every frame) only a bounded
- * copy of its bytes is taken ({@link keepPayload}); the preview is decoded when a record is read
- * ({@link previewKept}), which happens for a few messages a second at most.
+ * What a recorded message keeps of its payload. On the hot path (every frame) only its size and
+ * a bounded copy of its bytes are taken ({@link keepPayload}); the preview is decoded when a
+ * record is read ({@link previewKept}), which happens for a few messages a second at most.
  */
 
 /** A preview as the wire contract shows it: size, a bounded preview, and whether it was cut. */
@@ -49,90 +49,69 @@ export function previewPayload(data: unknown, binary: boolean, maxText: number, 
   return { size: bytes.byteLength, preview: cutText(bytes, maxText, bytes.byteLength), encoding: 'text', truncated };
 }
 
-/** The bounded part of a payload a message keeps, filled in by {@link keepPayload}. */
-export interface KeptPayload {
-  /** Payload bytes. */
-  size: number;
-  /**
-   * `keptIsBytes`: a copy of the first bytes (at most the preview needs), one character per byte
-   * (latin1), so it is one flat heap string that never holds on to the app's buffers; otherwise
-   * the app's own short string, kept whole (strings are immutable). `null`: nothing kept.
-   */
-  kept: string | null;
-  keptIsBytes: boolean;
-}
-
-type Latin1Slicer = { latin1Slice?: (start: number, end: number) => string };
-
-/** The first `count` bytes of a Buffer, one character per byte. */
-function copyBytes(data: Buffer, count: number): string {
-  // latin1Slice is the copy Buffer#toString('latin1') ends in, without its argument checks.
-  const slice = (data as Latin1Slicer).latin1Slice;
-  return typeof slice === 'function' ? slice.call(data, 0, count) : data.toString('latin1', 0, count);
+/** Where {@link keepPayload} puts what a message keeps of its payload. */
+export interface PayloadSink {
+  /** The app's own text, kept whole: a string is immutable, so keeping it costs no copy. */
+  keepText(text: string): void;
+  /** The first `count` bytes of `bytes`, to be copied now (the app may reuse its buffer). */
+  keepBytes(bytes: Uint8Array, count: number): void;
 }
 
 /**
- * Keeps what the preview of a payload needs into `target`: its size and a copy of at most
- * `maxText` (+ 1) bytes of text, or `maxHex` bytes of binary (none when 0). Decodes nothing and never
- * keeps a reference to a buffer of the app. Never throws.
+ * Hands `sink` what the preview of a payload needs, and returns the payload's size: the
+ * app's string when it fits in `maxText` bytes, else at most `maxText` + 1 bytes of text
+ * (the extra byte tells whether the cut splits a character) or `maxHex` bytes of binary
+ * (nothing when 0). Decodes nothing; never throws.
  *
  * @example
  * ```ts
- * keepPayload(message, Buffer.from('hello'), false, 10240, 0); // message.size === 5
- * previewKept(message, false, 10240, 0).preview; // 'hello'
+ * const size = keepPayload(log, Buffer.from('hello'), false, 10240, 0); // 5; log.keepBytes(…, 5)
  * ```
  */
-export function keepPayload(target: KeptPayload, data: unknown, binary: boolean, maxText: number, maxHex: number): void {
-  // One byte past the text kept tells whether the cut splits a character (see cutText).
+export function keepPayload(sink: PayloadSink, data: unknown, binary: boolean, maxText: number, maxHex: number): number {
   const max = binary ? maxHex : maxText + 1;
   // The common case first: ws hands listeners a Buffer.
-  if (Buffer.isBuffer(data)) {
-    target.size = data.byteLength;
-    target.kept = max === 0 ? null : copyBytes(data, Math.min(max, data.byteLength));
-    target.keptIsBytes = true;
-    return;
+  if (data instanceof Uint8Array) {
+    const size = data.byteLength;
+    if (max > 0) sink.keepBytes(data, size < max ? size : max);
+    return size;
   }
   if (typeof data === 'string') {
     const size = Buffer.byteLength(data);
-    target.size = size;
-    if (!binary && size <= maxText) {
-      target.kept = data;
-      target.keptIsBytes = false;
-      return;
-    }
+    if (!binary && size <= maxText) sink.keepText(data);
     // A character is at most 4 bytes in UTF-8 (and at least 1), so `max` characters cover `max` bytes.
-    const bytes = Buffer.from(data.length > max ? data.slice(0, max) : data);
-    target.kept = max === 0 ? null : copyBytes(bytes, Math.min(max, bytes.byteLength));
-    target.keptIsBytes = true;
-    return;
+    else if (max > 0) {
+      const bytes = Buffer.from(data.length > max ? data.slice(0, max) : data);
+      sink.keepBytes(bytes, Math.min(max, bytes.byteLength));
+    }
+    return size;
   }
   const bytes = payloadBytes(data) ?? (typeof data === 'number' ? Buffer.from(String(data)) : undefined);
-  target.size = bytes?.byteLength ?? 0;
-  target.kept = bytes === undefined || max === 0 ? null : copyBytes(Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(max, bytes.byteLength)), Math.min(max, bytes.byteLength));
-  target.keptIsBytes = true;
-  if (bytes === undefined) target.size = 0;
+  if (bytes === undefined) return 0;
+  if (max > 0) sink.keepBytes(bytes, Math.min(max, bytes.byteLength));
+  return bytes.byteLength;
 }
 
 /**
- * The preview of a kept payload, exactly as {@link previewPayload} gives it for the whole payload.
+ * The preview of a kept payload (`kept`: the app's whole string, or the first bytes given to
+ * {@link keepPayload}'s sink, or `null`), exactly as {@link previewPayload} gives it for the
+ * whole payload.
  *
  * @example
  * ```ts
- * previewKept({ size: 6, kept: '\xc3\xa9\xc3\xa9\xc3\xa9', keptIsBytes: true }, false, 5, 0);
- * // { size: 6, preview: 'éé', encoding: 'text', truncated: true }
+ * previewKept(Buffer.from('éé'), 6, false, 3, 0); // { size: 6, preview: 'é', encoding: 'text', truncated: true }
  * ```
  */
-export function previewKept(payload: KeptPayload, binary: boolean, maxText: number, maxHex: number): PayloadPreview {
-  const { size, kept } = payload;
+export function previewKept(kept: string | Uint8Array | null, size: number, binary: boolean, maxText: number, maxHex: number): PayloadPreview {
+  if (typeof kept === 'string') return { size, preview: kept, encoding: 'text', truncated: false };
   if (kept === null) {
-    if (binary) return { size, preview: null, encoding: null, truncated: size > 0 };
-    return { size, preview: size === 0 ? null : '', encoding: size === 0 ? null : 'text', truncated: size > 0 };
+    // Binary without a hex preview, or a payload of no kind ws sends (nothing to show).
+    return binary && maxHex === 0 ? hexPreview(new Uint8Array(0), size, 0) : { size: 0, preview: null, encoding: null, truncated: false };
   }
-  if (!payload.keptIsBytes) return { size, preview: kept, encoding: 'text', truncated: false };
-  const bytes = Buffer.from(kept, 'latin1');
-  if (binary) return hexPreview(bytes, size, maxHex);
+  if (binary) return hexPreview(kept, size, maxHex);
+  const bytes = Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength);
   if (size <= maxText) return { size, preview: bytes.toString('utf8'), encoding: 'text', truncated: false };
-  // Only the first `maxText` bytes were kept: cut them as the whole payload would have been cut.
+  // Only the first `maxText` + 1 bytes were kept: cut them as the whole payload would have been cut.
   return { size, preview: cutText(bytes, maxText, size), encoding: 'text', truncated: true };
 }
 

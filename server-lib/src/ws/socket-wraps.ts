@@ -6,7 +6,6 @@
 import { performance } from 'node:perf_hooks';
 import { createLog } from '../core/log.js';
 import { applyInScope } from '../core/scope.js';
-import type { KeptMessage } from './kept-message.js';
 import type { WsConnectionRecording } from './connection-recording.js';
 import type { MessageScope } from './message-scope.js';
 import type { AnyFunction, Wrap } from './patch.js';
@@ -69,23 +68,23 @@ export const emit: Wrap = (original, state) => function (this: unknown) {
 function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unknown[]): unknown {
   const data = args[1];
   const isBinary = args[2];
-  let message: KeptMessage | undefined;
+  let seq = 0;
   let scope: MessageScope | undefined;
   try {
     const binary = typeof isBinary === 'boolean' ? isBinary : typeof data !== 'string';
-    message = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
-    scope = link.tracker.messageScope(link.connection, message);
+    seq = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
+    scope = link.tracker.messageScope(link.connection, seq);
   } catch (error) {
     log.warnOnce('ws-record', 'could not record a WebSocket event', error);
   }
-  if (scope === undefined || message === undefined) return original.apply(ws, args);
+  if (scope === undefined) return original.apply(ws, args);
   const started = performance.now();
   try {
     return applyInScope(scope, original, ws, args);
   } finally {
     const elapsed = performance.now() - started;
     try {
-      link.connection.handled(message, elapsed);
+      link.connection.handled(seq, elapsed);
     } catch {
       // Only the handler time is lost.
     }

@@ -8,7 +8,6 @@ import { MessageScope } from './message-scope.js';
 import type { ResolvedWsOptions } from './options.js';
 import { RedisWsStore } from './redis-ws-store.js';
 import { TurnClock } from './turn-clock.js';
-import type { KeptMessage } from './kept-message.js';
 
 const MAX_HEADERS = 50;
 const MAX_HEADER_VALUE = 500;
@@ -67,8 +66,8 @@ export class WsTracker {
   }
 
   /** The scope a received message's listeners run in. */
-  messageScope(connection: WsConnectionRecording, message: KeptMessage): MessageScope {
-    return new MessageScope(this.runtime, this.clock, connection, message);
+  messageScope(connection: WsConnectionRecording, seq: number): MessageScope {
+    return new MessageScope(this.runtime, this.clock, connection, seq);
   }
 
   async list(limit: number): Promise<WsConnectionItem[]> {
