@@ -57,7 +57,10 @@ describe('a real socket.io server and client', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     client = connectSocketIo(`${url}/orders`, { transports: ['websocket'], reconnection: false });
-    await once(client, 'connect');
+    await new Promise<void>((resolve, reject) => {
+      client!.once('connect', resolve);
+      client!.once('connect_error', reject);
+    });
     const answer: unknown = await client.emitWithAck('order:place', { sku: 'MUG-1' });
     expect(answer).toEqual({ ok: true, sku: 'MUG-1' });
 
