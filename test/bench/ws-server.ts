@@ -2,7 +2,7 @@
  * The app of the `ws` bench, in its own process: a `ws` echo server on an HTTP server, in one
  * of three variants:
  * - `bare`: no taskscope loaded at all;
- * - `tracked`: `createTaskscope()` with its defaults (ws recorded, MemoryStore, BullMQ left alone);
+ * - `tracked`: `createTaskscope()` with its defaults (ws recorded, BullMQ instrumented, MemoryStore);
  * - `floor`: each received message's listeners run in an AsyncLocalStorage scope of their own,
  *   nothing else — the least any per-message tracker pays (on Node 20 that turns on async hooks).
  * `GET /__bench/cpu` answers the process's CPU time in µs, so the load generator can take the
@@ -26,7 +26,7 @@ let wrapListener = (listener: (data: unknown, isBinary: boolean) => void) => lis
 if (mode === 'tracked') {
   // Loaded only here, so the other variants never pay for the patch.
   const { createTaskscope } = await import('taskscope');
-  const core = createTaskscope({ enabled: true, bullmq: { instrument: false } });
+  const core = createTaskscope({ enabled: true });
   close = () => core.close();
 } else if (mode === 'floor') {
   const { AsyncLocalStorage } = await import('node:async_hooks');

@@ -94,12 +94,15 @@ export class WsConnectionRecording {
     this.changed();
   }
 
-  /** Records one frame; returns its `seq`, by which a received message gets its handler time and jobs. */
-  message(direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null = null): number {
+  /**
+   * Records one frame (`at`: when it went by, epoch ms); returns its `seq`, by which a received
+   * message gets its handler time and jobs.
+   */
+  message(direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null = null, at = Date.now()): number {
     const { head } = this;
     const seq = head.lastSeq + 1;
     if (this.messages.full) head.droppedMessages += 1;
-    const size = this.messages.push(seq, direction, opcode, data, binary, closeCode);
+    const size = this.messages.push(seq, at, direction, opcode, data, binary, closeCode);
     head.lastSeq = seq;
     if (direction === 'in') {
       head.messagesIn += 1;

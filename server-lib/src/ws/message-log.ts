@@ -34,7 +34,7 @@ interface MessageJobs {
  * @example
  * ```ts
  * const log = new MessageLog(options);
- * const size = log.push(1, 'in', 'text', Buffer.from('hi'), false, null);
+ * const size = log.push(1, Date.now(), 'in', 'text', Buffer.from('hi'), false, null);
  * log.views(false)[0].preview; // 'hi'
  * ```
  */
@@ -63,8 +63,8 @@ export class MessageLog implements PayloadSink {
     return this.length === this.capacity;
   }
 
-  /** Keeps frame `seq` (one more than the last); returns its payload size. */
-  push(seq: number, direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null): number {
+  /** Keeps frame `seq` (one more than the last) that went by at `at` (epoch ms); returns its payload size. */
+  push(seq: number, at: number, direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null): number {
     const slot = this.next;
     const base = slot * STRIDE;
     const numbers = this.numbers;
@@ -78,7 +78,7 @@ export class MessageLog implements PayloadSink {
     this.writing = base;
     const size = keepPayload(this, data, binary, this.options.maxTextBytes, this.options.maxBinaryPreviewBytes);
     numbers[base + KIND] = OPCODE_INDEX[opcode] * 2 + (direction === 'in' ? 1 : 0);
-    numbers[base + AT] = Date.now();
+    numbers[base + AT] = at;
     numbers[base + SIZE] = size;
     numbers[base + HANDLER_MS] = Number.NaN;
     numbers[base + CLOSE_CODE] = closeCode ?? Number.NaN;

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { createLog } from '../core/log.js';
 import { applyInScope } from '../core/scope.js';
+import { epochOf } from './epoch-clock.js';
 import type { WsConnectionRecording } from './connection-recording.js';
 import type { MessageScope } from './message-scope.js';
 import type { AnyFunction, Wrap } from './patch.js';
@@ -70,15 +71,16 @@ function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unkno
   const isBinary = args[2];
   let seq = 0;
   let scope: MessageScope | undefined;
+  // One clock read times the listeners and dates the message.
+  const started = performance.now();
   try {
     const binary = typeof isBinary === 'boolean' ? isBinary : typeof data !== 'string';
-    seq = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
+    seq = link.connection.message('in', binary ? 'binary' : 'text', data, binary, null, epochOf(started));
     scope = link.tracker.messageScope(link.connection, seq);
   } catch (error) {
     log.warnOnce('ws-record', 'could not record a WebSocket event', error);
   }
   if (scope === undefined) return original.apply(ws, args);
-  const started = performance.now();
   try {
     return applyInScope(scope, original, ws, args);
   } finally {

@@ -27,7 +27,7 @@ describe('MessageLog', () => {
           const binary = f.kind === 'binary';
           const data = f.kind === 'binary' ? Buffer.from(f.bytes) : f.asBuffer ? Buffer.from(f.text) : f.text;
           const preview = previewPayload(data, binary, maxTextBytes, maxBinaryPreviewBytes);
-          const size = log.push(i + 1, i % 2 === 0 ? 'in' : 'out', binary ? 'binary' : 'text', data, binary, null);
+          const size = log.push(i + 1, Date.now(), i % 2 === 0 ? 'in' : 'out', binary ? 'binary' : 'text', data, binary, null);
           expect(size).toBe(preview.size);
           // The app may reuse its buffer once the frame went by: the log must not show that.
           if (Buffer.isBuffer(data)) data.fill(0x41);
@@ -41,11 +41,11 @@ describe('MessageLog', () => {
 
   it('keeps handler time, close codes and jobs by seq, and forgets them with the frame', () => {
     const log = new MessageLog(resolveWsOptions({ maxMessages: 2 }));
-    log.push(1, 'in', 'text', 'a', false, null);
-    log.push(2, 'out', 'close', 'bye', false, 4000);
+    log.push(1, Date.now(), 'in', 'text', 'a', false, null);
+    log.push(2, Date.now(), 'out', 'close', 'bye', false, 4000);
     log.handled(1, 1.23456);
     expect(log.views(false).map((m) => [m.seq, m.handlerMs, m.closeCode, m.direction, m.opcode])).toEqual([[1, 1.235, null, 'in', 'text'], [2, null, 4000, 'out', 'close']]);
-    log.push(3, 'in', 'text', '42["x"]', false, null);
+    log.push(3, Date.now(), 'in', 'text', '42["x"]', false, null);
     log.handled(1, 5); // gone: ignored
     expect(log.at(1)).toBeUndefined();
     expect(log.views(true).map((m) => [m.seq, m.decoded?.event ?? null])).toEqual([[2, null], [3, 'x']]);
