@@ -48,7 +48,7 @@ try {
     if (wanted('fetch')) verdicts.push(await benchFetch(connection));
     if (wanted('panel')) verdicts.push(await benchPanel(connection));
     if (wanted('adapters')) verdicts.push(await benchAdapters(connection));
-    if (wanted('ws')) verdicts.push(await benchWs());
+    if (wanted('ws')) verdicts.push(await benchWs(args.quick));
     if (wanted('runs')) verdicts.push(await benchWorkerRuns(connection));
     tally('record fetch, panel, adapters, ws, job runs', verdicts);
   }

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, type RequestRecord } from '../protocol.js';
-import type { WsCloseSide, WsConnectionItem, WsConnectionRecord, WsDirection, WsMessage, WsOpcode, WsState } from '../protocol-ws.js';
+import type { WsCloseSide, WsConnectionItem, WsConnectionRecord, WsDirection, WsOpcode, WsState } from '../protocol-ws.js';
 import { clip } from '../core/clip.js';
+import { MessageLog } from './message-log.js';
 import type { ResolvedWsOptions } from './options.js';
-import { previewPayload } from './payload.js';
-import { decodeSocketIoFrame } from './socketio-frame.js';
 
 const MAX_ERRORS = 10;
 const MAX_REASON = 200;
@@ -13,140 +12,150 @@ const MAX_REASON = 200;
 /** Told when a connection's record changed, so a shared store can write it (throttled). */
 export type ChangeListener = (connection: WsConnectionRecording) => void;
 
+/** A connection's record without its messages, which are kept apart until it is read. */
+export type WsConnectionHead = Omit<WsConnectionRecord, 'messages'>;
+
 /**
  * The record of one WebSocket connection as it happens: handshake, state, close, errors, and a
  * ring buffer of its newest messages. Instrumentation calls it; it never throws into the app.
+ * A frame costs a few numbers and a bounded copy of its bytes in a {@link MessageLog}; the
+ * record the API answers is made by {@link WsConnectionRecording.snapshot} when read.
  *
  * @example
  * ```ts
  * const connection = new WsConnectionRecording(options, { url: '/live', headers: {}, … }, onChange);
  * connection.opened('chat');
  * connection.message('in', 'text', '{"cmd":"place"}', false);
+ * connection.snapshot().messages[0].preview; // '{"cmd":"place"}'
  * ```
  */
 export class WsConnectionRecording {
   readonly id = randomUUID();
-  readonly record: WsConnectionRecord;
+  readonly head: WsConnectionHead;
   /** Whether the app asked to close first (set by `close()` / `terminate()` while open). */
   private closeSide: WsCloseSide | undefined;
   private readonly openedPerf = performance.now();
+  /** socket.io / engine.io frames are decoded (when read) on connections whose URL says `EIO=4`. */
   private readonly decodeFrames: boolean;
-  private readonly countedTasks = new WeakMap<WsMessage, number>();
+  private readonly messages: MessageLog;
 
+  /** `onChange` only when a shared store writes connections: a MemoryStore reads the live record. */
   constructor(
     private readonly options: ResolvedWsOptions,
     handshake: Pick<WsConnectionRecord, 'url' | 'origin' | 'remoteAddress' | 'headers'>,
-    private readonly onChange: ChangeListener,
+    private readonly onChange: ChangeListener | undefined,
   ) {
     this.decodeFrames = /[?&]EIO=4(&|$)/.test(handshake.url);
-    this.record = {
+    this.messages = new MessageLog(options);
+    this.head = {
       version: PROTOCOL_VERSION, id: this.id, ...handshake, protocol: null, state: 'connecting',
       openedAt: Date.now(), closedAt: null, durationMs: null, close: null, rejected: null,
       messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, taskCount: 0, droppedMessages: 0,
-      lastSeq: 0, revision: 0, errors: [], messages: [], since: null,
+      lastSeq: 0, revision: 0, errors: [], since: null,
     };
   }
 
+  /** The record as `GET {prefix}/ws/{id}` answers it, messages oldest first (a copy). */
+  snapshot(): WsConnectionRecord {
+    return { ...this.head, errors: [...this.head.errors], messages: this.messages.views(this.decodeFrames) };
+  }
+
   get state(): WsState {
-    return this.record.state;
+    return this.head.state;
   }
 
   opened(protocol: string | null): void {
-    this.record.protocol = protocol;
+    this.head.protocol = protocol;
     this.setState('open');
   }
 
   rejected(status: number, reason: string): void {
-    this.record.rejected = { status, reason: clip(reason, MAX_REASON) };
+    this.head.rejected = { status, reason: clip(reason, MAX_REASON) };
     this.ended('rejected');
   }
 
   /** The app called `close()` or `terminate()`: unless the client's close frame came first, the server closes. */
   closing(side: WsCloseSide): void {
     this.closeSide ??= side;
-    if (this.record.state === 'open' || this.record.state === 'connecting') this.setState('closing');
+    if (this.head.state === 'open' || this.head.state === 'connecting') this.setState('closing');
   }
 
   closed(code: number, reason: string): void {
     const side = this.closeSide ?? 'abnormal';
-    this.record.close = { code: code === 1005 ? null : code, reason: clip(reason, MAX_REASON), side: code === 1006 ? 'abnormal' : side };
+    this.head.close = { code: code === 1005 ? null : code, reason: clip(reason, MAX_REASON), side: code === 1006 ? 'abnormal' : side };
     this.ended('closed');
   }
 
   error(error: unknown): void {
-    const errors = this.record.errors;
+    const errors = this.head.errors;
     if (errors.length >= MAX_ERRORS) return;
     const message = error instanceof Error ? error.message : String(error);
     errors.push({ at: Date.now(), message: clip(message, MAX_REASON) });
     this.changed();
   }
 
-  /** Records one frame; returns it so a received message can get its handler time and jobs. */
-  message(direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null = null): WsMessage {
-    const { record, options } = this;
-    const payload = previewPayload(data, binary, options.maxTextBytes, options.maxBinaryPreviewBytes);
-    record.lastSeq += 1;
-    const message: WsMessage = {
-      seq: record.lastSeq, direction, opcode, at: Date.now(), size: payload.size, preview: payload.preview,
-      encoding: payload.encoding, truncated: payload.truncated, closeCode,
-      decoded: this.decodeFrames && opcode === 'text' && !payload.truncated && payload.preview !== null
-        ? decodeSocketIoFrame(payload.preview) ?? null : null,
-      handlerMs: null, settledMs: null, record: null,
-    };
+  /**
+   * Records one frame (`at`: when it went by, epoch ms); returns its `seq`, by which a received
+   * message gets its handler time and jobs.
+   */
+  message(direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null = null, at = Date.now()): number {
+    const { head } = this;
+    const seq = head.lastSeq + 1;
+    if (this.messages.full) head.droppedMessages += 1;
+    const size = this.messages.push(seq, at, direction, opcode, data, binary, closeCode);
+    head.lastSeq = seq;
     if (direction === 'in') {
-      record.messagesIn += 1;
-      record.bytesIn += payload.size;
+      head.messagesIn += 1;
+      head.bytesIn += size;
     } else {
-      record.messagesOut += 1;
-      record.bytesOut += payload.size;
+      head.messagesOut += 1;
+      head.bytesOut += size;
     }
-    if (record.messages.length >= options.maxMessages) {
-      record.messages.shift();
-      record.droppedMessages += 1;
-    }
-    record.messages.push(message);
     this.changed();
-    return message;
+    return seq;
   }
 
-  handled(message: WsMessage, handlerMs: number): void {
-    message.handlerMs = round(handlerMs);
+  /** The listeners of received message `seq` returned after `handlerMs` (rounded when read). */
+  handled(seq: number, handlerMs: number): void {
+    this.messages.handled(seq, handlerMs);
     this.changed();
   }
 
-  /** A received message's jobs were (re)recorded: keep its record and the settle time. */
-  jobsRecorded(message: WsMessage, jobs: RequestRecord): void {
-    // The same record object comes back with every save of it, grown: count only what is new.
-    const counted = this.countedTasks.get(message) ?? 0;
-    message.record = jobs;
-    this.record.taskCount += jobs.summary.total - counted;
-    this.countedTasks.set(message, jobs.summary.total);
-    let settledAt = 0;
-    for (const task of jobs.tasks) settledAt = Math.max(settledAt, task.enqueuedAt + task.enqueueMs);
-    if (settledAt > 0) message.settledMs = round(Math.max(0, settledAt - message.at));
+  /**
+   * Received message `seq`'s jobs were (re)recorded, `counted` of them already: keep its record
+   * and the settle time (while the message is kept; the connection's `taskCount` counts them all).
+   */
+  jobsRecorded(seq: number, jobs: RequestRecord, counted: number): void {
+    this.head.taskCount += jobs.summary.total - counted;
+    const at = this.messages.at(seq);
+    if (at !== undefined) {
+      let settledAt = 0;
+      for (const task of jobs.tasks) settledAt = Math.max(settledAt, task.enqueuedAt + task.enqueueMs);
+      this.messages.setJobs(seq, jobs, settledAt > 0 ? round(Math.max(0, settledAt - at)) : null);
+    }
     this.changed();
   }
 
   /** The list line of this connection. */
   item(): WsConnectionItem {
-    const { version: _v, headers: _h, errors: _e, messages: _m, since: _s, ...item } = this.record;
+    const { version: _v, headers: _h, errors: _e, since: _s, ...item } = this.head;
     return item;
   }
 
   private ended(state: 'closed' | 'rejected'): void {
-    this.record.closedAt = Date.now();
-    this.record.durationMs = round(performance.now() - this.openedPerf);
+    this.head.closedAt = Date.now();
+    this.head.durationMs = round(performance.now() - this.openedPerf);
     this.setState(state);
   }
 
   private setState(state: WsState): void {
-    this.record.state = state;
+    this.head.state = state;
     this.changed();
   }
 
   private changed(): void {
-    this.record.revision += 1;
-    this.onChange(this);
+    this.head.revision += 1;
+    if (this.onChange !== undefined) this.onChange(this);
   }
 }
 

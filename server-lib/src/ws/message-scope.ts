@@ -1,5 +1,5 @@
-import type { WsMessage } from '../protocol-ws.js';
 import type { WsConnectionRecording } from './connection-recording.js';
+import type { RequestRecord } from '../protocol.js';
 import { RequestRecording } from '../core/request-recording.js';
 import type { EnqueueRecorder, EnqueueSpec, PendingEnqueue } from '../core/scope.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
@@ -17,19 +17,21 @@ import type { TurnClock } from './turn-clock.js';
  *
  * @example
  * ```ts
- * const scope = new MessageScope(runtime, clock, connection, message);
+ * const scope = new MessageScope(runtime, clock, connection, seq);
  * runInRequestScope(scope, () => emit('message', data));
  * ```
  */
 export class MessageScope implements EnqueueRecorder {
   private recording: RequestRecording | undefined;
   private readonly turn: number;
+  /** Jobs of this message the connection's `taskCount` has. */
+  private counted = 0;
 
   constructor(
     private readonly runtime: TaskscopeRuntime,
     private readonly clock: TurnClock,
     private readonly connection: WsConnectionRecording,
-    private readonly message: WsMessage,
+    private readonly seq: number,
   ) {
     this.turn = clock.current();
   }
@@ -37,9 +39,9 @@ export class MessageScope implements EnqueueRecorder {
   begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
     try {
       if (!this.recording) {
-        const recording = new RequestRecording(this.sinkRuntime(), 'WS', this.connection.record.url);
+        const recording = new RequestRecording(this.sinkRuntime(), 'WS', this.connection.head.url);
         this.recording = recording;
-        this.connection.jobsRecorded(this.message, recording.record);
+        this.jobsRecorded(recording.record);
         if (this.clock.current() !== this.turn) void recording.finish(0);
         else this.clock.atEnd(() => void recording.finish(0));
       }
@@ -52,13 +54,18 @@ export class MessageScope implements EnqueueRecorder {
 
   /** The runtime of the request recording, whose saves hand the record to the connection. */
   private sinkRuntime(): TaskscopeRuntime {
-    const { connection, message } = this;
     return {
       ...this.runtime,
-      saveRecord(record) {
-        connection.jobsRecorded(message, record);
+      saveRecord: (record) => {
+        this.jobsRecorded(record);
         return undefined;
       },
     };
+  }
+
+  private jobsRecorded(record: RequestRecord): void {
+    // The same record object comes back with every save of it, grown: count only what is new.
+    this.connection.jobsRecorded(this.seq, record, this.counted);
+    this.counted = record.summary.total;
   }
 }

@@ -31,7 +31,7 @@ export class RedisWsStore {
   async save(connections: WsConnectionRecording[]): Promise<void> {
     const multi = this.redis.multi();
     for (const connection of connections) {
-      const { record } = connection;
+      const record = connection.snapshot();
       multi.set(this.key('conn', record.id), JSON.stringify(record), 'PX', this.ttlMs);
       multi.set(this.key('item', record.id), JSON.stringify(connection.item()), 'PX', this.ttlMs);
       multi.zadd(this.indexKey(), record.openedAt, record.id);

@@ -5,8 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createLog } from '../core/log.js';
-import { runInRequestScope } from '../core/scope.js';
-import type { WsMessage } from '../protocol-ws.js';
+import { applyInScope } from '../core/scope.js';
+import { epochOf } from './epoch-clock.js';
 import type { WsConnectionRecording } from './connection-recording.js';
 import type { MessageScope } from './message-scope.js';
 import type { AnyFunction, Wrap } from './patch.js';
@@ -46,11 +46,18 @@ export function quietly(action: () => void): void {
   }
 }
 
-export const emit: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
+// The wrappers read `arguments` rather than rest parameters: they run on every frame, and V8
+// passes `arguments` on to `apply` without copying it.
+
+export const emit: Wrap = (original, state) => function (this: unknown) {
   const link = state.active && typeof this === 'object' && this !== null ? links.get(this) : undefined;
-  if (!link) return original.apply(this, args);
-  const [event, first, second] = args;
+  // eslint-disable-next-line prefer-rest-params
+  if (link === undefined) return original.apply(this, arguments as unknown as unknown[]);
+  // eslint-disable-next-line prefer-rest-params
+  const args = arguments as unknown as unknown[];
+  const event = args[0];
   if (event === 'message') return emitMessage(this, link, original, args);
+  const [, first, second] = args;
   const { connection } = link;
   if (event === 'ping' || event === 'pong') quietly(() => connection.message('in', event, first, false));
   else if (event === 'close') quietly(() => connection.closed(typeof first === 'number' ? first : 1006, String(second ?? '')));
@@ -60,24 +67,26 @@ export const emit: Wrap = (original, state) => function (this: unknown, ...args:
 
 /** A received message: recorded, then its listeners run in the message's own Taskscope scope. */
 function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unknown[]): unknown {
-  const [, data, isBinary] = args;
-  let message: WsMessage | undefined;
+  const data = args[1];
+  const isBinary = args[2];
+  let seq = 0;
   let scope: MessageScope | undefined;
+  // One clock read times the listeners and dates the message.
+  const started = performance.now();
   try {
     const binary = typeof isBinary === 'boolean' ? isBinary : typeof data !== 'string';
-    message = link.connection.message('in', binary ? 'binary' : 'text', data, binary);
-    scope = link.tracker.messageScope(link.connection, message);
+    seq = link.connection.message('in', binary ? 'binary' : 'text', data, binary, null, epochOf(started));
+    scope = link.tracker.messageScope(link.connection, seq);
   } catch (error) {
     log.warnOnce('ws-record', 'could not record a WebSocket event', error);
   }
-  if (!scope || !message) return original.apply(ws, args);
-  const started = performance.now();
+  if (scope === undefined) return original.apply(ws, args);
   try {
-    return runInRequestScope(scope, () => original.apply(ws, args));
+    return applyInScope(scope, original, ws, args);
   } finally {
     const elapsed = performance.now() - started;
     try {
-      link.connection.handled(message, elapsed);
+      link.connection.handled(seq, elapsed);
     } catch {
       // Only the handler time is lost.
     }
@@ -88,11 +97,14 @@ function linked(ws: unknown, state: { active: boolean }): Link | undefined {
   return state.active && typeof ws === 'object' && ws !== null ? links.get(ws) : undefined;
 }
 
-export const send: Wrap = (original, state) => function (this: unknown, ...args: unknown[]) {
+export const send: Wrap = (original, state) => function (this: unknown) {
+  // eslint-disable-next-line prefer-rest-params
+  const args = arguments as unknown as unknown[];
   const link = linked(this, state);
-  if (link && (this as WsInternals).readyState === OPEN) {
+  if (link !== undefined && (this as WsInternals).readyState === OPEN) {
     try {
-      const [data, options] = args;
+      const data = args[0];
+      const options = args[1];
       const given = typeof options === 'object' && options !== null ? (options as { binary?: unknown }).binary : undefined;
       const binary = typeof given === 'boolean' ? given : typeof data !== 'string' && typeof data !== 'number';
       link.connection.message('out', binary ? 'binary' : 'text', data, binary);

@@ -8,7 +8,6 @@ import { MessageScope } from './message-scope.js';
 import type { ResolvedWsOptions } from './options.js';
 import { RedisWsStore } from './redis-ws-store.js';
 import { TurnClock } from './turn-clock.js';
-import type { WsMessage } from '../protocol-ws.js';
 
 const MAX_HEADERS = 50;
 const MAX_HEADER_VALUE = 500;
@@ -42,7 +41,7 @@ export class WsTracker {
     // An open connection that stays quiet is written again before its keys expire.
     if (this.shared) {
       this.refresher = setInterval(() => {
-        for (const connection of this.connections.values()) if (connection.record.closedAt === null) this.changed(connection);
+        for (const connection of this.connections.values()) if (connection.head.closedAt === null) this.changed(connection);
       }, Math.max(1000, Math.floor(options.closedTtlMs / 2))).unref();
     }
   }
@@ -60,15 +59,15 @@ export class WsTracker {
       origin: firstValue(headers.origin ?? headers['sec-websocket-origin']),
       remoteAddress: req.socket?.remoteAddress ?? null,
       headers: this.recordedHeaders(headers),
-    }, (changed) => this.changed(changed));
+    }, this.shared ? (changed) => this.changed(changed) : undefined);
     this.connections.set(connection.id, connection);
-    this.changed(connection);
+    if (this.shared) this.changed(connection);
     return connection;
   }
 
   /** The scope a received message's listeners run in. */
-  messageScope(connection: WsConnectionRecording, message: WsMessage): MessageScope {
-    return new MessageScope(this.runtime, this.clock, connection, message);
+  messageScope(connection: WsConnectionRecording, seq: number): MessageScope {
+    return new MessageScope(this.runtime, this.clock, connection, seq);
   }
 
   async list(limit: number): Promise<WsConnectionItem[]> {
@@ -84,7 +83,7 @@ export class WsTracker {
   /** This process's live record first (the freshest), else the shared store's copy. */
   async get(id: string): Promise<WsConnectionRecord | undefined> {
     const local = this.connections.get(id);
-    if (local && !this.expired(local, Date.now())) return local.record;
+    if (local && !this.expired(local, Date.now())) return local.snapshot();
     return this.shared?.get(id);
   }
 
@@ -121,7 +120,7 @@ export class WsTracker {
     if (this.connections.size < this.options.maxConnections) return;
     // Map order is insertion order: the first ended one is the oldest.
     for (const [id, connection] of this.connections) {
-      if (connection.record.closedAt !== null) {
+      if (connection.head.closedAt !== null) {
         this.connections.delete(id);
         return;
       }
@@ -129,7 +128,7 @@ export class WsTracker {
   }
 
   private expired(connection: WsConnectionRecording, now: number): boolean {
-    const closedAt = connection.record.closedAt;
+    const closedAt = connection.head.closedAt;
     return closedAt !== null && now - closedAt > this.options.closedTtlMs;
   }
 

@@ -1,0 +1,172 @@
+import type { RequestRecord } from '../protocol.js';
+import type { WsDirection, WsMessage, WsOpcode } from '../protocol-ws.js';
+import { ByteArena } from './byte-arena.js';
+import type { ResolvedWsOptions } from './options.js';
+import { keepPayload, previewKept, type PayloadSink } from './payload.js';
+import { decodeSocketIoFrame } from './socketio-frame.js';
+
+const OPCODES: readonly WsOpcode[] = ['text', 'binary', 'ping', 'pong', 'close'];
+const OPCODE_INDEX: Readonly<Record<WsOpcode, number>> = { text: 0, binary: 1, ping: 2, pong: 3, close: 4 };
+// The numbers of one message, side by side in one Float64Array (NaN: null; LENGTH -1: no bytes kept).
+const KIND = 0; // opcode index * 2 + (direction 'in' ? 1 : 0)
+const AT = 1;
+const SIZE = 2;
+const HANDLER_MS = 3;
+const START = 4;
+const LENGTH = 5;
+const CLOSE_CODE = 6;
+const STRIDE = 7;
+const FIRST_ARENA_BYTES = 2048;
+
+/** The jobs a received message's listeners enqueued (few messages have any). */
+interface MessageJobs {
+  record: RequestRecord;
+  settledMs: number | null;
+}
+
+/**
+ * The newest `maxMessages` frames of one connection, kept for as little as a frame can cost:
+ * its numbers in a Float64Array ring, the app's short text strings by reference, other payloads
+ * as a bounded copy of their bytes in a {@link ByteArena}. Recording a frame allocates nothing;
+ * the {@link WsMessage}s of the wire contract (previews, decoded socket.io frames) are made by
+ * {@link MessageLog.views} when a record is read. Messages are addressed by `seq`.
+ *
+ * @example
+ * ```ts
+ * const log = new MessageLog(options);
+ * const size = log.push(1, Date.now(), 'in', 'text', Buffer.from('hi'), false, null);
+ * log.views(false)[0].preview; // 'hi'
+ * ```
+ */
+export class MessageLog implements PayloadSink {
+  private readonly numbers: Float64Array;
+  private readonly texts: Array<string | undefined>;
+  private readonly jobs: Array<MessageJobs | undefined>;
+  private arena: ByteArena | undefined;
+  private readonly capacity: number;
+  /** Kept messages, and the slot the next one goes to (the oldest once full). */
+  private length = 0;
+  private next = 0;
+  private lastSeq = 0;
+  /** The slot base of the message being pushed, for keepText / keepBytes. */
+  private writing = 0;
+
+  constructor(private readonly options: ResolvedWsOptions) {
+    this.capacity = options.maxMessages;
+    this.numbers = new Float64Array(this.capacity * STRIDE);
+    this.texts = new Array<string | undefined>(this.capacity).fill(undefined);
+    this.jobs = new Array<MessageJobs | undefined>(this.capacity).fill(undefined);
+  }
+
+  /** Whether the next push makes the oldest message go. */
+  get full(): boolean {
+    return this.length === this.capacity;
+  }
+
+  /** Keeps frame `seq` (one more than the last) that went by at `at` (epoch ms); returns its payload size. */
+  push(seq: number, at: number, direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null): number {
+    const slot = this.next;
+    const base = slot * STRIDE;
+    const numbers = this.numbers;
+    this.next = slot + 1 === this.capacity ? 0 : slot + 1;
+    if (this.length < this.capacity) this.length += 1;
+    this.lastSeq = seq;
+    this.texts[slot] = undefined;
+    this.jobs[slot] = undefined;
+    numbers[base + LENGTH] = -1;
+    numbers[base + START] = this.arena?.position ?? 0;
+    this.writing = base;
+    const size = keepPayload(this, data, binary, this.options.maxTextBytes, this.options.maxBinaryPreviewBytes);
+    numbers[base + KIND] = OPCODE_INDEX[opcode] * 2 + (direction === 'in' ? 1 : 0);
+    numbers[base + AT] = at;
+    numbers[base + SIZE] = size;
+    numbers[base + HANDLER_MS] = Number.NaN;
+    numbers[base + CLOSE_CODE] = closeCode ?? Number.NaN;
+    return size;
+  }
+
+  keepText(text: string): void {
+    this.texts[this.writing / STRIDE] = text;
+  }
+
+  keepBytes(bytes: Uint8Array, count: number): void {
+    const base = this.writing;
+    const oldest = this.oldestStart();
+    let arena = this.arena ??= new ByteArena(Math.max(FIRST_ARENA_BYTES, count));
+    if (!arena.fits(count, oldest)) arena = this.grow(count);
+    this.numbers[base + START] = arena.append(bytes, count);
+    this.numbers[base + LENGTH] = count;
+  }
+
+  /** The listeners of received message `seq` ran for `ms`. */
+  handled(seq: number, ms: number): void {
+    const slot = this.slotOf(seq);
+    if (slot !== -1) this.numbers[slot * STRIDE + HANDLER_MS] = ms;
+  }
+
+  /** Epoch ms of message `seq`, when still kept. */
+  at(seq: number): number | undefined {
+    const slot = this.slotOf(seq);
+    return slot === -1 ? undefined : this.numbers[slot * STRIDE + AT];
+  }
+
+  /** The jobs of received message `seq`, when still kept. */
+  setJobs(seq: number, record: RequestRecord, settledMs: number | null): void {
+    const slot = this.slotOf(seq);
+    if (slot !== -1) this.jobs[slot] = { record, settledMs };
+  }
+
+  /** The kept messages as the wire contract shows them, oldest first; socket.io frames decoded when `decodeFrames`. */
+  views(decodeFrames: boolean): WsMessage[] {
+    const { maxTextBytes, maxBinaryPreviewBytes } = this.options;
+    const views: WsMessage[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const slot = (this.next - this.length + i + this.capacity) % this.capacity;
+      const base = slot * STRIDE;
+      const n = this.numbers;
+      const kind = n[base + KIND]!;
+      const opcode = OPCODES[kind >> 1]!;
+      const count = n[base + LENGTH]!;
+      const kept = this.texts[slot] ?? (count >= 0 && this.arena ? this.arena.view(n[base + START]!, count) : null);
+      const payload = previewKept(kept, n[base + SIZE]!, opcode === 'binary', maxTextBytes, maxBinaryPreviewBytes);
+      const jobs = this.jobs[slot];
+      const handlerMs = n[base + HANDLER_MS]!;
+      const closeCode = n[base + CLOSE_CODE]!;
+      views.push({
+        seq: this.lastSeq - this.length + 1 + i, direction: kind & 1 ? 'in' : 'out', opcode, at: n[base + AT]!,
+        size: payload.size, preview: payload.preview, encoding: payload.encoding, truncated: payload.truncated,
+        closeCode: Number.isNaN(closeCode) ? null : closeCode,
+        decoded: decodeFrames && opcode === 'text' && !payload.truncated && payload.preview !== null ? decodeSocketIoFrame(payload.preview) ?? null : null,
+        handlerMs: Number.isNaN(handlerMs) ? null : Math.round(handlerMs * 1000) / 1000,
+        settledMs: jobs?.settledMs ?? null, record: jobs?.record ?? null,
+      });
+    }
+    return views;
+  }
+
+  private slotOf(seq: number): number {
+    const back = this.lastSeq - seq;
+    if (back < 0 || back >= this.length) return -1;
+    return (this.next - 1 - back + this.capacity * 2) % this.capacity;
+  }
+
+  /** Where the bytes of the oldest message kept besides the one being pushed start (none: anywhere). */
+  private oldestStart(): number {
+    if (this.length <= 1) return Number.POSITIVE_INFINITY;
+    return this.numbers[((this.next - this.length + this.capacity) % this.capacity) * STRIDE + START]!;
+  }
+
+  /** Moves the kept bytes to an arena with room for `count` more; bounded by what the kept messages need. */
+  private grow(count: number): ByteArena {
+    const old = this.arena!;
+    const slots: number[] = [];
+    for (let i = 0; i < this.length - 1; i++) slots.push((this.next - this.length + i + this.capacity) % this.capacity);
+    const spans = slots.map((slot) => [this.numbers[slot * STRIDE + START]!, Math.max(0, this.numbers[slot * STRIDE + LENGTH]!)] as const);
+    // Half again what is needed, so a full ring of like-sized messages turns over without moving.
+    const needed = spans.reduce((sum, [, n]) => sum + n, 0) + count;
+    const arena = new ByteArena(Math.max(old.capacity * 2, Math.ceil(needed * 1.5)));
+    old.moveTo(arena, spans).forEach((start, i) => { this.numbers[slots[i]! * STRIDE + START] = start; });
+    this.arena = arena;
+    return arena;
+  }
+}
