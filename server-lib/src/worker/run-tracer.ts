@@ -17,6 +17,8 @@ import type { JobLineage } from '../protocol-runs.js';
  */
 const RECHECK_WINDOW_MS = 5_000;
 const RECHECK_AFTER_MS = [5, 20, 50, 100, 250, 500, 1000, 2000];
+/** In this process the link comes within a turn or two of the event loop, or never. */
+const LOCAL_RECHECK_AFTER_MS = [1, 10];
 
 /** What of a BullMQ Worker the tracer reads. */
 export interface WorkerLike {
@@ -77,6 +79,18 @@ function lookUp(active: ActiveRun, primary: JobRunsContext, round: number): void
   );
 }
 
+/** Asks this process's links again, a few milliseconds apart, before deciding the job is not tracked. */
+function lookUpLocal(active: ActiveRun, round: number): void {
+  const { run, contexts } = active;
+  for (const context of contexts) {
+    const lineage = context.localLineage(run.job);
+    if (lineage !== undefined) return run.decide(context, lineage);
+  }
+  const delay = LOCAL_RECHECK_AFTER_MS[round];
+  if (delay === undefined) return run.decide(undefined, undefined);
+  setTimeout(() => lookUpLocal(active, round + 1), delay).unref();
+}
+
 async function findInStores(contexts: JobRunsContext[], key: JobKey): Promise<[JobRunsContext, JobLineage] | undefined> {
   for (const context of contexts) {
     if (context.localOnly) continue;
@@ -107,8 +121,15 @@ export function startRun(worker: WorkerLike, job: JobLike): ActiveRun | undefine
     run.decide(context, lineage);
     return { run, job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
   }
-  if (contexts.every((context) => context.localOnly)) return undefined;
   const primary = contexts[contexts.length - 1]!;
+  if (contexts.every((context) => context.localOnly)) {
+    // The reply to the add that made this job may come in just after the worker got the job
+    // (BullMQ's moveToFinished fetches the next job in the same round trip): ask once more shortly.
+    if (!isYoung(job)) return undefined;
+    const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
+    lookUpLocal(active, 0);
+    return active;
+  }
   const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
   lookUp(active, primary, 0);
   return active;
