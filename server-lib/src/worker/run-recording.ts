@@ -4,7 +4,7 @@ import { NOOP_BATCH, PendingBatch, type BatchRecording } from '../core/pending-b
 import { RequestScope } from '../core/request-scope.js';
 import { runDeferredWork } from '../core/deferred-work.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
-import type { EnqueueSpec } from '../core/scope.js';
+import type { CapturedTrace, EnqueueSpec } from '../core/scope.js';
 import type { TaskEntry } from '../core/task-entry.js';
 import type { JobLineage, JobRun, RunOutcome } from '../protocol-runs.js';
 import type { Snapshot } from '../protocol.js';
@@ -99,7 +99,13 @@ export class RunRecording implements BatchRecording {
     return this.decision !== 'unknown';
   }
 
-  begin(specs: EnqueueSpec[], caller?: Function): PendingBatch {
+  /** Frames the instrumentation captures per enqueue itself (see `EnqueueRecorder.captureFrames`). */
+  get captureFrames(): number {
+    const { options } = this.runtime;
+    return options.captureStacks && this.phase !== 'closed' && this.decision !== 'untracked' ? options.limits.maxStackFrames : 0;
+  }
+
+  begin(specs: EnqueueSpec[], caller?: Function | CapturedTrace): PendingBatch {
     if (this.phase === 'finished' && performance.now() > this.lateUntilPerf) this.close();
     if (this.phase === 'closed' || this.decision === 'untracked') return NOOP_BATCH;
     try {
@@ -170,7 +176,7 @@ export class RunRecording implements BatchRecording {
     };
   }
 
-  private track(specs: EnqueueSpec[], caller: Function | undefined): PendingBatch {
+  private track(specs: EnqueueSpec[], caller: Function | CapturedTrace | undefined): PendingBatch {
     const { record } = this;
     const max = this.runtime.options.limits.maxTasksPerRequest;
     const target = { lastSeq: this.seq, startPerf: this.startPerf, late: this.phase === 'finished', summary: record.summary };
@@ -215,6 +221,8 @@ export class RunRecording implements BatchRecording {
 
   /** Writes the run now (at its end, or from the shared timer). */
   flush(): void {
+    // Enqueues settled a moment ago are part of this write, not the reason for one more.
+    runDeferredWork();
     changedRuns.delete(this);
     const owner = this.owner;
     if (this.decision !== 'tracked' || owner === undefined) return;
@@ -225,7 +233,6 @@ export class RunRecording implements BatchRecording {
       json = null;
     } else {
       try {
-        runDeferredWork(); // enqueues settled a moment ago are part of the run written
         json = flatten(JSON.stringify(this));
       } catch (error) {
         this.warn('run-json', 'could not record a job run', error);
