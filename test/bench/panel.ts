@@ -164,7 +164,9 @@ async function startShop(connection: Connection): Promise<Shop> {
   const suffix = `${process.pid}-${Date.now()}`;
   const queues = QUEUES.map((name) => new Queue(`bench-panel-${name}-${suffix}`, { connection }));
   const workers = queues.map((q) => new Worker(q.name, async (job) => ({ ok: true, id: job.id }), { connection, concurrency: 50 }));
-  const middleware = taskscope({ enabled: true });
+  // A short late window, so live status stops soon after the last job is final (it follows a
+  // request as long as late jobs may still come) and the timing starts on a panel at rest.
+  const middleware = taskscope({ enabled: true, limits: { lateGraceMs: 1_000 } });
   const app = new Koa();
   app.use(middleware);
   app.use(async (ctx) => {
