@@ -70,7 +70,16 @@ export function classifyAnswer<T>(url: string, answer: FetchAnswer, isValue: (bo
   };
 }
 
-async function get<T>(fetcher: Fetcher, url: string, token: string | null, isValue: (b: unknown) => boolean): Promise<Result<T>> {
+/**
+ * GETs `url` and classifies the answer: the body when `isValue` recognises it, else the problem
+ * in plain words (unreachable, expired, token needed, server error). Every route's fetch is one.
+ *
+ * @example
+ * ```ts
+ * const result = await fetchChecked<WsListResponse>(fetchJson, `${origin}/__taskscope/ws`, null, isList);
+ * ```
+ */
+export async function fetchChecked<T>(fetcher: Fetcher, url: string, token: string | null, isValue: (b: unknown) => boolean): Promise<Result<T>> {
   let answer: FetchAnswer;
   try {
     answer = await fetcher(url, token);
@@ -109,31 +118,31 @@ export async function fetchRecord(
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const delays = options.delays ?? RECORD_RETRY_DELAYS;
-  let result = await get<RequestRecord>(fetcher, url, token, isRecord);
+  let result = await fetchChecked<RequestRecord>(fetcher, url, token, isRecord);
   for (const delay of delays) {
     if (result.ok || result.problem.kind !== 'expired') break;
     if (now() - options.respondedAt > FRESH_RESPONSE_MS) break;
     await sleep(delay);
-    result = await get<RequestRecord>(fetcher, url, token, isRecord);
+    result = await fetchChecked<RequestRecord>(fetcher, url, token, isRecord);
   }
   return result;
 }
 
 /** Fetches the live status of every job of a request: one call, one Redis round trip server-side. */
 export function fetchStatus(fetcher: Fetcher, url: string, token: string | null): Promise<Result<RequestStatusResponse>> {
-  return get<RequestStatusResponse>(fetcher, url, token, isStatus);
+  return fetchChecked<RequestStatusResponse>(fetcher, url, token, isStatus);
 }
 
 /** Fetches the server's most recent requests, newest first. */
 export function fetchRecent(fetcher: Fetcher, origin: string, prefix: string, token: string | null): Promise<Result<RequestListResponse>> {
-  return get<RequestListResponse>(fetcher, `${origin}${prefix}/requests`, token, isList);
+  return fetchChecked<RequestListResponse>(fetcher, `${origin}${prefix}/requests`, token, isList);
 }
 
 const isIndex = (b: unknown): boolean => !!b && typeof b === 'object' && (b as ApiIndexResponse).name === 'taskscope';
 
 /** Fetches `GET {prefix}`: what the server is, and its root directory when this machine is its host. */
 export function fetchIndex(fetcher: Fetcher, origin: string, prefix: string, token: string | null): Promise<Result<ApiIndexResponse>> {
-  return get<ApiIndexResponse>(fetcher, `${origin}${prefix}`, token, isIndex);
+  return fetchChecked<ApiIndexResponse>(fetcher, `${origin}${prefix}`, token, isIndex);
 }
 
 /** True while late (fire-and-forget) tasks may still be added to the record. */

@@ -1,20 +1,11 @@
 import type { RequestStatusResponse, WsConnectionRecord, WsListResponse } from 'taskscope/protocol';
-import { classifyAnswer, type Fetcher, type Result } from './debug-api.js';
+import { fetchChecked, type Fetcher, type Result } from './debug-api.js';
 
 /** Where one server's debug API lives, and its token. */
 export interface WsEndpoint {
   origin: string;
   prefix: string;
   token: string | null;
-}
-
-async function get<T>(fetcher: Fetcher, url: string, token: string | null, isValue: (body: unknown) => boolean): Promise<Result<T>> {
-  try {
-    return classifyAnswer<T>(url, await fetcher(url, token), isValue);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, problem: { kind: 'unreachable', origin: new URL(url).origin, detail } };
-  }
 }
 
 const isList = (b: unknown): boolean => !!b && typeof b === 'object' && Array.isArray((b as WsListResponse).connections);
@@ -30,18 +21,18 @@ const isStatus = (b: unknown): boolean => !!b && typeof b === 'object' && Array.
  * ```
  */
 export function fetchWsList(fetcher: Fetcher, at: WsEndpoint): Promise<Result<WsListResponse>> {
-  return get(fetcher, `${at.origin}${at.prefix}/ws`, at.token, isList);
+  return fetchChecked(fetcher, `${at.origin}${at.prefix}/ws`, at.token, isList);
 }
 
 /** `GET {prefix}/ws/{id}?since=<seq>`: one connection, with only the messages after `since` when given. */
 export function fetchWsConnection(fetcher: Fetcher, at: WsEndpoint, id: string, since: number | null): Promise<Result<WsConnectionRecord>> {
   const query = since === null ? '' : `?since=${since}`;
-  return get(fetcher, `${at.origin}${at.prefix}/ws/${encodeURIComponent(id)}${query}`, at.token, isConnection);
+  return fetchChecked(fetcher, `${at.origin}${at.prefix}/ws/${encodeURIComponent(id)}${query}`, at.token, isConnection);
 }
 
 /** The live state of the jobs one received message enqueued. */
 export function fetchWsMessageStatus(fetcher: Fetcher, at: WsEndpoint, id: string, seq: number): Promise<Result<RequestStatusResponse>> {
-  return get(fetcher, `${at.origin}${at.prefix}/ws/${encodeURIComponent(id)}/messages/${seq}/status`, at.token, isStatus);
+  return fetchChecked(fetcher, `${at.origin}${at.prefix}/ws/${encodeURIComponent(id)}/messages/${seq}/status`, at.token, isStatus);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { JobRunsResponse, RequestLineageResponse } from 'taskscope/protocol';
-import { classifyAnswer, type Fetcher, type Result } from '../../lib/debug-api.js';
+import { fetchChecked, type Fetcher, type Result } from '../../lib/debug-api.js';
 import type { JobKey } from './job-key.js';
 
 /** Where the debug API of a request lives: `{origin}{prefix}`, and the origin's token. */
@@ -22,15 +22,6 @@ export function apiRootOf(recordUrl: string): string {
   return at < 0 ? recordUrl : recordUrl.slice(0, at);
 }
 
-async function get<T>(fetcher: Fetcher, url: string, token: string | null, isValue: (body: unknown) => boolean): Promise<Result<T>> {
-  try {
-    return classifyAnswer<T>(url, await fetcher(url, token), isValue);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, problem: { kind: 'unreachable', origin: new URL(url).origin, detail } };
-  }
-}
-
 const isLineage = (b: unknown): boolean => !!b && typeof b === 'object' && Array.isArray((b as RequestLineageResponse).jobs);
 const isRuns = (b: unknown): boolean => !!b && typeof b === 'object' && Array.isArray((b as JobRunsResponse).runs);
 
@@ -39,11 +30,11 @@ const isRuns = (b: unknown): boolean => !!b && typeof b === 'object' && Array.is
  * A server older than job runs answers 404, classified as `expired`.
  */
 export function fetchLineage(fetcher: Fetcher, recordUrl: string, token: string | null): Promise<Result<RequestLineageResponse>> {
-  return get(fetcher, `${recordUrl}/lineage`, token, isLineage);
+  return fetchChecked(fetcher, `${recordUrl}/lineage`, token, isLineage);
 }
 
 /** `GET {prefix}/jobs/{queue}/{jobId}/runs?prefix=…`: what each attempt of a job did in a worker. */
 export function fetchJobRuns(fetcher: Fetcher, at: ApiBase, job: JobKey): Promise<Result<JobRunsResponse>> {
   const url = `${at.base}/jobs/${encodeURIComponent(job.queue)}/${encodeURIComponent(job.jobId)}/runs?prefix=${encodeURIComponent(job.prefix)}`;
-  return get(fetcher, url, at.token, isRuns);
+  return fetchChecked(fetcher, url, at.token, isRuns);
 }
