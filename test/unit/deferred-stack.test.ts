@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { captureDeferredStack, type DeferredStack } from '../../server-lib/src/core/deferred-stack.js';
+import { deferStack, type DeferredStack } from '../../server-lib/src/core/deferred-stack.js';
 import { captureTrace } from '../../server-lib/src/core/stack.js';
 
 const thisFile = fileURLToPath(import.meta.url);
@@ -11,7 +11,7 @@ const source = readFileSync(thisFile, 'utf8').split('\n');
 const lineOf = (marker: string) => source.findIndex((line) => line.includes(marker) && !line.includes('lineOf(')) + 1;
 
 function enqueue(): DeferredStack {
-  return captureDeferredStack(enqueue, options);
+  return deferStack(captureTrace(options.maxFrames, enqueue), options);
 }
 
 function placeOrder(): DeferredStack {
@@ -22,7 +22,7 @@ function holderOf(site: DeferredStack): unknown {
   return (site as unknown as { holder: unknown }).holder;
 }
 
-describe('captureDeferredStack()', () => {
+describe('deferStack()', () => {
   it('gives the call site when asked before the event loop turns', () => {
     const site = placeOrder();
     expect(site.formatted.origin).toEqual({ file: 'unit/deferred-stack.test.ts', line: lineOf('// call: placeOrder'), column: expect.any(Number), function: 'placeOrder' });
@@ -50,7 +50,7 @@ describe('captureDeferredStack()', () => {
   });
 
   it('takes a trace the instrumentation captured itself', () => {
-    const site = captureDeferredStack(traceFromHere(), options);
+    const site = deferStack(traceFromHere(), options);
     expect(site.formatted.origin?.function).toBe('traceFromHere');
   });
 });

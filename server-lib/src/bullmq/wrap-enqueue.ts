@@ -3,7 +3,7 @@
  * otherwise behaves exactly like the method it wraps — it returns BullMQ's own promise.
  */
 import { createLog } from '../core/log.js';
-import { applyInScope, currentRecorder, type CapturedTrace, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
+import { applyInScope, currentRecorder, type EnqueueSpec, type EnqueuedJob, type PendingEnqueue } from '../core/scope.js';
 import { captureTrace } from '../core/stack.js';
 import { deferWork } from '../core/deferred-work.js';
 
@@ -70,11 +70,11 @@ export function wrapEnqueue(original: AnyFunction, describe: Describe, outcome: 
     let count = 0;
     try {
       // Captured first thing, so V8 walks no frame of Taskscope's own above the app's call.
-      const frames = recorder.captureFrames;
-      const site: Function | CapturedTrace | undefined = frames === undefined ? wrapped : frames > 0 ? captureTrace(frames, wrapped) : undefined;
+      const frames = recorder.captureFrames ?? 0;
+      const trace = frames > 0 ? captureTrace(frames, wrapped) : undefined;
       const specs = describe(this as never, args);
       count = specs.length;
-      pending = recorder.begin(specs, site);
+      pending = recorder.begin(specs, trace);
     } catch (error) {
       log.warnOnce('begin', 'could not record an enqueue', error);
     }

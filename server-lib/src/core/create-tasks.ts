@@ -24,9 +24,9 @@ export interface TaskTarget {
  * const entries = createTasks(runtime, specs, wrapper, { lastSeq: 0, startPerf, late: false, summary });
  * ```
  */
-export function createTasks(runtime: TaskscopeRuntime, specs: EnqueueSpec[], caller: Function | CapturedTrace, target: TaskTarget): TaskEntry[] {
-  // Captured in the call, read within this event-loop turn: nothing of V8's frames outlives it.
-  const site = runtime.options.captureStacks ? runtime.callerStack(caller) : undefined;
+export function createTasks(runtime: TaskscopeRuntime, specs: EnqueueSpec[], trace: CapturedTrace | undefined, target: TaskTarget): TaskEntry[] {
+  // Captured by the instrumentation, read with the next deferred work: V8's frames go within a millisecond.
+  const site = trace === undefined ? undefined : runtime.callerStack(trace);
   const enqueuedAt = Date.now();
   const offsetMs = Math.round((performance.now() - target.startPerf) * 1000) / 1000;
   const callSeq = target.lastSeq + 1;

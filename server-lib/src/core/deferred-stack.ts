@@ -1,5 +1,5 @@
 import type { CapturedTrace } from './scope.js';
-import { captureTrace, formatTrace, type FormattedStack } from './stack.js';
+import { formatTrace, type FormattedStack } from './stack.js';
 import { deferWork } from './deferred-work.js';
 
 const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: Object.freeze([]) as unknown as FormattedStack['stack'] });
@@ -13,7 +13,7 @@ const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: Object.freeze
  *
  * @example
  * ```ts
- * const site = captureDeferredStack(wrapper, { maxFrames: 6, cwd: process.cwd() });
+ * const site = deferStack(captureTrace(6, wrapper), { maxFrames: 6, cwd: process.cwd() });
  * site.formatted.origin; // { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'createOrder' }
  * ```
  */
@@ -55,16 +55,15 @@ function read(site: DeferredStack): void {
 }
 
 /**
- * Captures the stack below `caller` now (or takes the trace the instrumentation captured) and
- * reads it soon after (see {@link DeferredStack}).
+ * Takes a trace the instrumentation captured (`captureTrace`) and reads it soon after (see
+ * {@link DeferredStack}).
  *
  * @example
  * ```ts
- * entry.site = captureDeferredStack(wrapper, { maxFrames: 6, cwd: '/srv/app' });
+ * entry.site = deferStack(captureTrace(6, wrapper), { maxFrames: 6, cwd: '/srv/app' });
  * ```
  */
-export function captureDeferredStack(caller: Function | CapturedTrace, options: { maxFrames: number; cwd: string }): DeferredStack {
-  const trace = typeof caller === 'function' ? captureTrace(options.maxFrames, caller) : caller;
+export function deferStack(trace: CapturedTrace, options: { maxFrames: number; cwd: string }): DeferredStack {
   const site = new DeferredStack(trace, options);
   deferWork(read, site, undefined);
   return site;

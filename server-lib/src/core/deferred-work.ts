@@ -1,8 +1,10 @@
 /**
  * Bookkeeping that need not happen on the path of the app's `await`, batched: run about a
- * millisecond after the first of a batch was queued, or earlier by {@link runDeferredWork} wherever
- * its results are read. An enqueue's call site is read and its result recorded here, after
- * BullMQ has written its command and the app has gone on.
+ * millisecond after the first of a batch was queued, or earlier by {@link runDeferredWork} where
+ * its results are read — and only there: a record being saved (request-recording.ts,
+ * run-recording.ts), the debug API (debug-api.ts), a Worker of this process looking up a job's
+ * link (lineage.ts). An enqueue's call site is read and its result recorded here, after BullMQ
+ * has written its command and the app has gone on.
  *
  * One timer, re-armed with `refresh()` for each batch rather than a `setImmediate` per enqueue:
  * on Node 20 every new async resource runs AsyncLocalStorage's hooks, and batches of a

@@ -69,11 +69,11 @@ export class RequestRecording implements TrackedRequest {
     return options.captureStacks && this.phase !== 'closed' ? options.limits.maxStackFrames : 0;
   }
 
-  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingBatch {
+  begin(specs: EnqueueSpec[], trace?: CapturedTrace): PendingBatch {
     if (this.phase === 'finished' && performance.now() > this.lateUntilPerf) this.close();
     if (this.phase === 'closed') return NOOP_BATCH;
     try {
-      return this.track(specs, site);
+      return this.track(specs, trace);
     } catch (error) {
       this.runtime.log.warnOnce('record', 'could not record an enqueue', error);
       return NOOP_BATCH;
@@ -137,11 +137,11 @@ export class RequestRecording implements TrackedRequest {
     this.runtime.log.warnOnce(key, message, error);
   }
 
-  private track(specs: EnqueueSpec[], site: Function | CapturedTrace | undefined): PendingBatch {
+  private track(specs: EnqueueSpec[], trace: CapturedTrace | undefined): PendingBatch {
     const { record } = this;
     const late = this.phase === 'finished';
     const max = this.runtime.options.limits.maxTasksPerRequest;
-    const batch = createTasks(this.runtime, specs, site ?? RequestRecording.prototype.begin, { lastSeq: this.seq, startPerf: this.startPerf, late, summary: record.summary });
+    const batch = createTasks(this.runtime, specs, trace, { lastSeq: this.seq, startPerf: this.startPerf, late, summary: record.summary });
     this.seq += specs.length;
     record.revision += 1;
     for (const entry of batch) {

@@ -3,9 +3,9 @@ import { NOOP_BATCH } from './pending-batch.js';
 
 /** What can take a request's enqueues: its recording. */
 interface ScopedRecorder {
-  /** Frames to capture per enqueue, 0 when stacks are off or no more tasks are taken; absent: it captures them. */
-  readonly captureFrames?: number;
-  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingEnqueue;
+  /** Frames to capture per enqueue, 0 when stacks are off or no more tasks are taken. */
+  readonly captureFrames: number;
+  begin(specs: EnqueueSpec[], trace?: CapturedTrace): PendingEnqueue;
 }
 
 /**
@@ -26,13 +26,12 @@ export class RequestScope implements EnqueueRecorder {
     this.recorder = recorder;
   }
 
-  get captureFrames(): number | undefined {
-    const recorder = this.recorder;
-    return recorder === undefined ? 0 : recorder.captureFrames;
+  get captureFrames(): number {
+    return this.recorder?.captureFrames ?? 0;
   }
 
-  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingEnqueue {
-    return this.recorder?.begin(specs, site) ?? NOOP_BATCH;
+  begin(specs: EnqueueSpec[], trace?: CapturedTrace): PendingEnqueue {
+    return this.recorder?.begin(specs, trace) ?? NOOP_BATCH;
   }
 
   release(): void {

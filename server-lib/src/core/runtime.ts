@@ -2,14 +2,13 @@ import { createLog, type TaskscopeLog } from './log.js';
 import type { ResolvedOptions } from './options.js';
 import { createRedactor, type KeyRedactor } from './redact.js';
 import { createSerializer, type SnapshotResult } from './serialize.js';
-import { captureDeferredStack, type DeferredStack } from './deferred-stack.js';
+import { deferStack, type DeferredStack } from './deferred-stack.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { SaveMeta, Store } from '../store/store.js';
 import type { RequestRecord } from '../protocol.js';
 import type { CapturedTrace } from './scope.js';
 import { createLateWindows } from './late-windows.js';
 import { createRecordSaver } from './record-saver.js';
-import { runDeferredWork } from './deferred-work.js';
 
 type LateWindows = ReturnType<typeof createLateWindows>;
 
@@ -21,11 +20,8 @@ export interface TaskscopeRuntime {
   serialize(value: unknown): SnapshotResult;
   /** The `redact` rules as a test of one key (for query parameters of recorded URLs). */
   isSecretKey: KeyRedactor;
-  /**
-   * The application frames below `caller` (the instrumentation's wrapper), or of the trace the
-   * instrumentation captured: read soon after (see deferred-stack.ts).
-   */
-  callerStack(caller: Function | CapturedTrace): DeferredStack;
+  /** The application frames of the trace the instrumentation captured: read soon after (see deferred-stack.ts). */
+  callerStack(trace: CapturedTrace): DeferredStack;
   /** Closes requests' late windows (one shared timer). */
   readonly lateWindows: LateWindows;
   /** Saves a record without letting a slow or dead store hold the response (see record-saver.ts). */
@@ -68,11 +64,10 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
         return { value: { $taskscope: 'unreadable', reason: 'serializer failed' }, truncated: true, bytes: 0 };
       }
     },
-    callerStack: (caller) => captureDeferredStack(caller, stackOptions),
+    callerStack: (trace) => deferStack(trace, stackOptions),
     lateWindows: createLateWindows(),
     saveRecord: (record, meta) => saver.save(record, meta),
     async readRecord(id) {
-      runDeferredWork();
       return saver.unsaved(id) ?? store.get(id);
     },
     lostRecords: () => saver.lost(),

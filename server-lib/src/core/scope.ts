@@ -66,17 +66,15 @@ export interface PendingEnqueue extends EnqueueRecorder {
 export interface EnqueueRecorder {
   readonly inside?: boolean;
   /**
-   * How many frames the instrumentation should capture itself, first thing in its wrapper (the
-   * fewer frames V8 walks above the call, the cheaper the capture): 0 when stacks are off,
-   * `undefined` when the recorder captures them (from the `caller` given to `begin`).
+   * How many frames the instrumentation captures, first thing in its wrapper (the fewer frames V8
+   * walks above the call, the cheaper the capture); 0 or absent: no stack.
    */
   readonly captureFrames?: number;
   /**
    * Called synchronously when an enqueue call starts; must be cheap and must never throw.
-   * `site` is the instrumentation's wrapper (the call site is captured below it), or the trace it
-   * captured itself when `captureFrames` asked for one.
+   * `trace` is the stack the instrumentation captured when `captureFrames` asked for one.
    */
-  begin(specs: EnqueueSpec[], site?: Function | CapturedTrace): PendingEnqueue;
+  begin(specs: EnqueueSpec[], trace?: CapturedTrace): PendingEnqueue;
 }
 
 const STORAGE_KEY = Symbol.for('taskscope.request-scope');

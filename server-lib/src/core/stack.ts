@@ -87,22 +87,6 @@ export function captureTrace(maxFrames: number, caller: Function): { stack?: unk
 const stacks = new Map<string, FormattedStack>();
 
 /**
- * Captures the stack below `caller` and turns it into application frames at once, so nothing of
- * the trace (V8's frames hold closures and receivers) outlives the call. A trace seen before
- * costs the capture, reading V8's call sites and one map lookup, and gives the very same
- * (shared, frozen) result. The enqueue hot path splits it: {@link captureTrace} in the call,
- * {@link formatTrace} soon after (see deferred-stack.ts).
- *
- * @example
- * ```ts
- * const { origin } = captureStack(wrapper, { maxFrames: 6, cwd: '/srv/app' });
- * ```
- */
-export function captureStack(caller: Function, options: { maxFrames: number; cwd: string }): FormattedStack {
-  return formatTrace(captureTrace(options.maxFrames, caller), options);
-}
-
-/**
  * The application frames of a trace {@link captureTrace} took. Never throws.
  *
  * @example

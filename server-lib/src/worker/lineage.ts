@@ -90,9 +90,8 @@ export function registerJobRuns(runtime: TaskscopeRuntime): () => void {
       runs.link(entries).catch((error: unknown) => runtime.log.warnOnce('runs-link', 'could not store the link of a job to its request', error));
     },
     localLineage(job) {
-      if (runs instanceof MemoryRunStore) return runs.lineageNow(job);
-      runDeferredWork(); // links of jobs settled a moment ago are in `local` before a worker of this process asks
-      return local.get(jobKeyString(job));
+      runDeferredWork(); // jobs settled a moment ago are linked before a worker of this process asks
+      return runs instanceof MemoryRunStore ? runs.lineageNow(job) : local.get(jobKeyString(job));
     },
   };
   byRuntime.set(runtime, context);

@@ -105,11 +105,11 @@ export class RunRecording implements BatchRecording {
     return options.captureStacks && this.phase !== 'closed' && this.decision !== 'untracked' ? options.limits.maxStackFrames : 0;
   }
 
-  begin(specs: EnqueueSpec[], caller?: Function | CapturedTrace): PendingBatch {
+  begin(specs: EnqueueSpec[], trace?: CapturedTrace): PendingBatch {
     if (this.phase === 'finished' && performance.now() > this.lateUntilPerf) this.close();
     if (this.phase === 'closed' || this.decision === 'untracked') return NOOP_BATCH;
     try {
-      return this.track(specs, caller);
+      return this.track(specs, trace);
     } catch (error) {
       this.warn('run-record', 'could not record an enqueue inside a job', error);
       return NOOP_BATCH;
@@ -176,11 +176,11 @@ export class RunRecording implements BatchRecording {
     };
   }
 
-  private track(specs: EnqueueSpec[], caller: Function | CapturedTrace | undefined): PendingBatch {
+  private track(specs: EnqueueSpec[], trace: CapturedTrace | undefined): PendingBatch {
     const { record } = this;
     const max = this.runtime.options.limits.maxTasksPerRequest;
     const target = { lastSeq: this.seq, startPerf: this.startPerf, late: this.phase === 'finished', summary: record.summary };
-    const batch = createTasks(this.runtime, specs, caller ?? RunRecording.prototype.begin, target);
+    const batch = createTasks(this.runtime, specs, trace, target);
     this.seq += specs.length;
     for (const entry of batch) {
       if (record.tasks.length < max) record.tasks.push(entry);
@@ -233,7 +233,7 @@ export class RunRecording implements BatchRecording {
       json = null;
     } else {
       try {
-        json = flatten(JSON.stringify(this));
+        json = JSON.stringify(this);
       } catch (error) {
         this.warn('run-json', 'could not record a job run', error);
         return;
@@ -241,14 +241,4 @@ export class RunRecording implements BatchRecording {
     }
     owner.runs.saveRun(this.job, this.attempt, json).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
   }
-}
-
-/**
- * V8 builds a long `JSON.stringify` result as a tree of parts (cons strings): kept as it is, a
- * 1 KB run costs about twenty 32-byte part headers more than its characters. Converting a string
- * to a number flattens it in place (one copy), so the store keeps one flat string.
- */
-function flatten(json: string): string {
-  void Number(json);
-  return json;
 }

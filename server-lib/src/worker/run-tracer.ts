@@ -80,15 +80,16 @@ function lookUp(active: ActiveRun, primary: JobRunsContext, round: number): void
 }
 
 /** Asks this process's links again, a few milliseconds apart, before deciding the job is not tracked. */
-function lookUpLocal(active: ActiveRun, round: number): void {
-  const { run, contexts } = active;
-  for (const context of contexts) {
-    const lineage = context.localLineage(run.job);
-    if (lineage !== undefined) return run.decide(context, lineage);
-  }
+function recheckLocal(active: ActiveRun, round: number): void {
   const delay = LOCAL_RECHECK_AFTER_MS[round];
-  if (delay === undefined) return run.decide(undefined, undefined);
-  setTimeout(() => lookUpLocal(active, round + 1), delay).unref();
+  if (delay === undefined) return active.run.decide(undefined, undefined);
+  setTimeout(() => {
+    for (const context of active.contexts) {
+      const lineage = context.localLineage(active.run.job);
+      if (lineage !== undefined) return active.run.decide(context, lineage);
+    }
+    recheckLocal(active, round + 1);
+  }, delay).unref();
 }
 
 async function findInStores(contexts: JobRunsContext[], key: JobKey): Promise<[JobRunsContext, JobLineage] | undefined> {
@@ -127,7 +128,7 @@ export function startRun(worker: WorkerLike, job: JobLike): ActiveRun | undefine
     // (BullMQ's moveToFinished fetches the next job in the same round trip): ask once more shortly.
     if (!isYoung(job)) return undefined;
     const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
-    lookUpLocal(active, 0);
+    recheckLocal(active, 0);
     return active;
   }
   const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };

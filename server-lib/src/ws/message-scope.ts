@@ -1,7 +1,7 @@
 import type { WsConnectionRecording } from './connection-recording.js';
 import type { RequestRecord } from '../protocol.js';
 import { RequestRecording } from '../core/request-recording.js';
-import type { EnqueueRecorder, EnqueueSpec, PendingEnqueue } from '../core/scope.js';
+import type { CapturedTrace, EnqueueRecorder, EnqueueSpec, PendingEnqueue } from '../core/scope.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import { NOOP_BATCH } from '../core/pending-batch.js';
 import type { TurnClock } from './turn-clock.js';
@@ -36,7 +36,13 @@ export class MessageScope implements EnqueueRecorder {
     this.turn = clock.current();
   }
 
-  begin(specs: EnqueueSpec[], caller?: Function): PendingEnqueue {
+  /** Frames the instrumentation captures per enqueue, as for a request. */
+  get captureFrames(): number {
+    const { options } = this.runtime;
+    return options.captureStacks ? options.limits.maxStackFrames : 0;
+  }
+
+  begin(specs: EnqueueSpec[], trace?: CapturedTrace): PendingEnqueue {
     try {
       if (!this.recording) {
         const recording = new RequestRecording(this.sinkRuntime(), 'WS', this.connection.head.url);
@@ -49,7 +55,7 @@ export class MessageScope implements EnqueueRecorder {
       this.runtime.log.warnOnce('ws-scope', 'could not record a WebSocket message\'s jobs', error);
       return NOOP_BATCH;
     }
-    return this.recording.begin(specs, caller);
+    return this.recording.begin(specs, trace);
   }
 
   /** The runtime of the request recording, whose saves hand the record to the connection. */
