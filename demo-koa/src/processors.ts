@@ -48,7 +48,8 @@ async function buildReport(job: Job): Promise<unknown> {
 
 async function billing(job: Job): Promise<unknown> {
   // job.log() lines show in the panel's job detail, one list across attempts.
-  await job.log(`attempt ${job.attemptsMade + 1}: calling the accounting API for ${job.data.orderId}`);
+  const task = job.name.startsWith('render-') ? `rendering the ${job.name.slice('render-'.length)}` : 'calling the accounting API';
+  await job.log(`attempt ${job.attemptsMade + 1}: ${task} for ${job.data.orderId}`);
   await work(300, 800);
   if (job.name === 'render-receipt-pdf') return { pdf: `/receipts/${job.data.orderId}.pdf` };
   if (job.name === 'render-invoice-pdf') {
