@@ -38,7 +38,10 @@ const plugin: FastifyPluginAsync<TaskscopeOptions> = async (app, options) => {
   // head is written with reply.statusCode: the record is stored first, and has that status.
   app.addHook('onSend', async (request, reply, payload) => {
     const tracked = (request as TrackedFastifyRequest)[TRACKED];
-    if (tracked) setHeaders(reply, await tracked.finish(reply.statusCode));
+    if (tracked) {
+      const headers = tracked.end(reply.statusCode);
+      setHeaders(reply, headers instanceof Promise ? await headers : headers);
+    }
     return payload;
   });
   // An app's own onSend hook, registered after ours, may still change the status.

@@ -35,10 +35,11 @@ export function taskscope(options?: TaskscopeOptions): TaskscopeMiddleware {
     try {
       await tracked.run(next);
     } catch (error) {
-      keepHeadersThroughOnerror(ctx, await tracked.finish(onerrorStatus(ctx, error)), tracked);
+      keepHeadersThroughOnerror(ctx, await tracked.end(onerrorStatus(ctx, error)), tracked);
       throw error;
     }
-    setHeaders(ctx, await tracked.finish(ctx.status), true);
+    const headers = tracked.end(ctx.status);
+    setHeaders(ctx, headers instanceof Promise ? await headers : headers, true);
   };
   return Object.assign(middleware, { taskscope: core, close: () => core.close() });
 }

@@ -5,6 +5,7 @@
  */
 import type { EnqueueSpec, EnqueuedJob } from '../core/scope.js';
 import { rememberQueue, rememberSource } from './source-registry.js';
+import { sliceWhole } from '../core/clip.js';
 
 type Options = Record<string, unknown>;
 
@@ -62,7 +63,7 @@ export function displayName(name: unknown): string {
   } catch {
     return '[unprintable]';
   }
-  return text.length > MAX_NAME_LENGTH ? `${text.slice(0, MAX_NAME_LENGTH)}…` : text;
+  return text.length > MAX_NAME_LENGTH ? `${sliceWhole(text, MAX_NAME_LENGTH)}…` : text;
 }
 
 // The data and options are passed on by reference and never read here: the jobs BullMQ builds

@@ -93,8 +93,9 @@ function tally(tallies: Record<string, QueueTally>, key: string): boolean {
   // Counting keys only when a new one arrives: a request with few queues pays one walk per queue.
   let size = 0;
   for (const _ in tallies) if (++size >= MAX_TALLIES) return false;
-  // defineProperty, so even a summary built elsewhere as a plain object takes `__proto__` as data.
-  Object.defineProperty(tallies, key, { value: { count: 1, enqueueMs: 0 }, enumerable: true, writable: true, configurable: true });
+  // defineProperty for `__proto__`, so even a summary built elsewhere as a plain object takes it as data.
+  if (key === '__proto__') Object.defineProperty(tallies, key, { value: { count: 1, enqueueMs: 0 }, enumerable: true, writable: true, configurable: true });
+  else tallies[key] = { count: 1, enqueueMs: 0 };
   return true;
 }
 

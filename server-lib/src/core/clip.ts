@@ -13,5 +13,23 @@ export const MAX_TRACE_LINES = 20;
  * ```
  */
 export function clip(text: string, max = MAX_MESSAGE_LENGTH): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  return text.length > max ? `${sliceWhole(text, max)}…` : text;
+}
+
+/**
+ * The first `length` characters, without splitting a surrogate pair, as a string of its own:
+ * V8 makes a slice a view that keeps the whole original alive (a 1 KB preview pinning a 1.5 MB
+ * string), so a cut is copied, through a one-character concatenation V8 flattens into a new string.
+ *
+ * @example
+ * ```ts
+ * sliceWhole(hugeUrl, 2048); // 2,048 characters; `hugeUrl` can be collected
+ * ```
+ */
+export function sliceWhole(text: string, length: number): string {
+  if (length <= 0) return '';
+  if (length >= text.length) return text;
+  const code = text.charCodeAt(length - 1);
+  const cut = text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
+  return (` ${cut}`).slice(1);
 }

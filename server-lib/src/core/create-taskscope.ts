@@ -19,6 +19,12 @@ export interface TrackedRequest {
   /** Stores the record (awaited, so the id can be fetched once the response is out) and returns the headers to send. */
   finish(status: number): Promise<TrackingHeaders>;
   /**
+   * {@link finish}, handing the headers back at once when the record is already stored (the
+   * default MemoryStore stores it before returning): what adapters call, one promise less on
+   * every response. A promise when the store is a shared one (a bounded wait, as for `finish`).
+   */
+  end(status: number): TrackingHeaders | Promise<TrackingHeaders>;
+  /**
    * Corrects the recorded status to what went on the wire, when the framework changed it after
    * `finish` (an error handler mapping the error to another status). Saves again if it changed.
    */

@@ -48,6 +48,8 @@ export class RequestRecording implements TrackedRequest {
   private changed: TaskEntry[] = [];
   private saves = 0;
   private saving = false;
+  /** The record's JSON size as of its last save (an estimate). */
+  private bytes = 0;
 
   constructor(readonly runtime: TaskscopeRuntime, method: string, url: string) {
     this.record = {
@@ -89,6 +91,10 @@ export class RequestRecording implements TrackedRequest {
    * `runtime.saveRecord`) and returns the headers to send.
    */
   finish(status: number): Promise<TrackingHeaders> {
+    return Promise.resolve(this.end(status));
+  }
+
+  end(status: number): TrackingHeaders | Promise<TrackingHeaders> {
     let saving: Promise<void> | undefined;
     try {
       // Enqueues settled a moment ago are recorded before the record is: the response's record is whole.
@@ -101,14 +107,14 @@ export class RequestRecording implements TrackedRequest {
       const grace = this.runtime.options.limits.lateGraceMs;
       this.lateUntilPerf = now + grace;
       this.record.lateUntil = Date.now() + grace;
-      this.runtime.lateWindows.add(this.scope, this.lateUntilPerf);
       this.record.revision += 1;
       saving = this.save();
+      this.runtime.lateWindows.add(this, this.lateUntilPerf, this.bytes);
     } catch (error) {
       this.runtime.log.warnOnce('finish', 'could not finish a request record', error);
     }
     const headers = trackingHeaders(this.runtime.options.prefix, this.record);
-    return saving === undefined ? Promise.resolve(headers) : saving.then(() => headers);
+    return saving === undefined ? headers : saving.then(() => headers);
   }
 
   setStatus(status: number): void {
@@ -122,6 +128,19 @@ export class RequestRecording implements TrackedRequest {
   close(): void {
     this.phase = 'closed';
     this.scope.release();
+  }
+
+  /**
+   * Called when the late window ends (late-windows.ts); `early` when newer windows took its
+   * place first: the record's `lateUntil` then says when it closed (kept in place in the
+   * MemoryStore; another store keeps the time given at the response).
+   */
+  release(early = false): void {
+    if (this.phase === 'closed') return;
+    this.close();
+    if (!early) return;
+    this.record.lateUntil = Date.now();
+    this.record.revision += 1;
   }
 
   /** Called by {@link PendingBatch} when one of its tasks changed after the record was first saved. */
@@ -193,6 +212,7 @@ export class RequestRecording implements TrackedRequest {
       }
       bytes += task.estimatedBytes;
     }
+    this.bytes = bytes;
     const changed = first ? undefined : this.changed;
     this.changed = [];
     this.saves += 1;

@@ -1,3 +1,4 @@
+import { sliceWhole } from './clip.js';
 import type { KeyRedactor } from './redact.js';
 
 /** Longest request URL kept in a record; a longer one is cut and ends with `…`. */
@@ -16,7 +17,8 @@ export function recordedUrl(url: string, isSecret: KeyRedactor): string {
   const query = url.indexOf('?');
   // Runs on every request: the URL is rebuilt only when one of its parameters is secret.
   const shown = query === -1 || !hasSecretKey(url, query + 1, isSecret) ? url : redactQuery(url, query, isSecret);
-  return shown.length > MAX_URL_LENGTH ? `${shown.slice(0, MAX_URL_LENGTH)}…` : shown;
+  // A copy, so a record never keeps an app's huge URL alive through a slice of it.
+  return shown.length > MAX_URL_LENGTH ? `${sliceWhole(shown, MAX_URL_LENGTH)}…` : shown;
 }
 
 function hasSecretKey(url: string, from: number, isSecret: KeyRedactor): boolean {

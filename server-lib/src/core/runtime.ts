@@ -7,10 +7,9 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { SaveMeta, Store } from '../store/store.js';
 import type { RequestRecord } from '../protocol.js';
 import type { CapturedTrace } from './scope.js';
-import { createLateWindows } from './late-windows.js';
+import { createLateWindows, MAX_OPEN_BYTES, MAX_OPEN_WINDOWS, type LateWindows } from './late-windows.js';
 import { createRecordSaver } from './record-saver.js';
 
-type LateWindows = ReturnType<typeof createLateWindows>;
 
 /** What every request recording of one Taskscope instance shares. */
 export interface TaskscopeRuntime {
@@ -65,7 +64,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
       }
     },
     callerStack: (trace) => deferStack(trace, stackOptions),
-    lateWindows: createLateWindows(),
+    lateWindows: lateWindowsFor(store),
     saveRecord: (record, meta) => saver.save(record, meta),
     async readRecord(id) {
       return saver.unsaved(id) ?? store.get(id);
@@ -73,4 +72,13 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     lostRecords: () => saver.lost(),
     unsavedRecords: () => saver.unsavedRecords(),
   };
+}
+
+/**
+ * Open late windows hold their records: with the MemoryStore no more than it keeps itself (the
+ * newest requests' records are the ones both hold).
+ */
+function lateWindowsFor(store: Store): LateWindows {
+  if (!(store instanceof MemoryStore)) return createLateWindows();
+  return createLateWindows(Math.min(MAX_OPEN_WINDOWS, store.maxRecords), Math.min(MAX_OPEN_BYTES, store.maxBytes));
 }

@@ -1,5 +1,6 @@
 import { types } from 'node:util';
 import type { Snapshot, SnapshotMarker } from '../protocol.js';
+import { sliceWhole } from './clip.js';
 import type { KeyRedactor } from './redact.js';
 import type { SerializeLimits } from './serialize.js';
 
@@ -340,19 +341,6 @@ function markerLength(marker: SnapshotMarker): number {
 
 function jsonLength(text: string): number {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text).length : text.length + 2;
-}
-
-/**
- * The first `length` characters, without splitting a surrogate pair, as a string of its own:
- * V8 makes a slice a view that keeps the whole original alive (a 1 KB preview pinning a 1.5 MB
- * string), so a cut is copied, through a one-character concatenation V8 flattens into a new string.
- */
-function sliceWhole(text: string, length: number): string {
-  if (length <= 0) return '';
-  if (length >= text.length) return text;
-  const code = text.charCodeAt(length - 1);
-  const cut = text.slice(0, code >= 0xd800 && code <= 0xdbff ? length - 1 : length);
-  return (` ${cut}`).slice(1);
 }
 
 function isoOf(date: Date): string | null {

@@ -27,11 +27,16 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+// What a removed entry holds instead of its record.
+const REMOVED = Object.freeze({}) as RequestRecord;
+
 interface Entry {
+  id: string;
   record: RequestRecord;
   bytes: number;
   expiresAt: number;
-  seq: number;
+  /** False once removed or saved again: its slot in the save order is then skipped. */
+  live: boolean;
 }
 
 /**
@@ -49,12 +54,14 @@ export class MemoryStore implements Store {
   // Records by id; `order` below says which was saved least recently (and so expires first).
   private readonly entries = new Map<string, Entry>();
   // Save order, oldest first, as an array with a moving head: a Map iterated from its start
-  // after many deletes walks their holes on every save, which made eviction O(n).
-  private order: Array<{ id: string; seq: number }> = [];
+  // after many deletes walks their holes on every save, which made eviction O(n). It holds the
+  // entries themselves, so finding the oldest needs no lookup by id.
+  private order: Entry[] = [];
   private head = 0;
-  private seq = 0;
-  private readonly maxRecords: number;
-  private readonly maxBytes: number;
+  /** Records kept at most (see {@link MemoryStoreOptions.maxRecords}). */
+  readonly maxRecords: number;
+  /** Total JSON size kept at most (see {@link MemoryStoreOptions.maxBytes}). */
+  readonly maxBytes: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
   private bytes = 0;
@@ -86,7 +93,8 @@ export class MemoryStore implements Store {
   put(record: RequestRecord, meta?: { bytes?: number }): void {
     if (typeof record !== 'object' || record === null || typeof record.id !== 'string') invalid('record', 'a RequestRecord', record);
     const now = this.now();
-    this.remove(record.id);
+    const prior = this.entries.get(record.id);
+    if (prior !== undefined) this.remove(prior);
     let kept = record;
     let bytes = typeof meta?.bytes === 'number' && meta.bytes >= 0 ? meta.bytes : JSON.stringify(record).length;
     if (bytes > this.maxBytes) {
@@ -95,9 +103,9 @@ export class MemoryStore implements Store {
       kept = fitted.record;
       bytes = fitted.json.length;
     }
-    const seq = ++this.seq;
-    this.entries.set(record.id, { record: kept, bytes, expiresAt: now + this.ttlMs, seq });
-    this.order.push({ id: record.id, seq });
+    const entry: Entry = { id: record.id, record: kept, bytes, expiresAt: now + this.ttlMs, live: true };
+    this.entries.set(record.id, entry);
+    this.order.push(entry);
     this.bytes += bytes;
     this.purgeExpired(now);
     while (this.entries.size > this.maxRecords || this.bytes > this.maxBytes) {
@@ -112,7 +120,7 @@ export class MemoryStore implements Store {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.now()) {
-      this.remove(id);
+      this.remove(entry);
       return undefined;
     }
     return entry.record;
@@ -134,17 +142,14 @@ export class MemoryStore implements Store {
   }
 
   private purgeExpired(now: number): void {
-    for (let id = this.oldest(); id !== undefined; id = this.oldest()) {
-      if (this.entries.get(id)!.expiresAt > now) return;
-      this.remove(id);
-    }
+    for (let entry = this.oldest(); entry !== undefined && entry.expiresAt <= now; entry = this.oldest()) this.remove(entry);
   }
 
-  /** The id of the least recently saved record; stale slots (removed or saved again) are skipped. */
-  private oldest(): string | undefined {
+  /** The least recently saved record's entry; stale slots (removed or saved again) are skipped. */
+  private oldest(): Entry | undefined {
     while (this.head < this.order.length) {
-      const slot = this.order[this.head]!;
-      if (this.entries.get(slot.id)?.seq === slot.seq) return slot.id;
+      const entry = this.order[this.head]!;
+      if (entry.live) return entry;
       this.head += 1;
     }
     this.order = [];
@@ -152,10 +157,11 @@ export class MemoryStore implements Store {
     return undefined;
   }
 
-  private remove(id: string): void {
-    const entry = this.entries.get(id);
-    if (!entry) return;
-    this.entries.delete(id);
+  private remove(entry: Entry): void {
+    entry.live = false;
+    // Its slot in `order` stays until the head passes it: it must not keep the record alive.
+    entry.record = REMOVED;
+    this.entries.delete(entry.id);
     this.bytes -= entry.bytes;
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order = this.order.slice(this.head);
