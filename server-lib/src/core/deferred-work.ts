@@ -16,9 +16,12 @@
 const MAX_WAITING = 256;
 
 type Task = (a: never, b: never) => void;
-let tasks: Task[] = [];
-let firsts: unknown[] = [];
-let seconds: unknown[] = [];
+// A ring of the calls waiting, oldest at `head`: allocated once, so queueing one allocates nothing.
+const fns: Array<Task | undefined> = new Array<Task | undefined>(MAX_WAITING).fill(undefined);
+const firsts: unknown[] = new Array<unknown>(MAX_WAITING).fill(undefined);
+const seconds: unknown[] = new Array<unknown>(MAX_WAITING).fill(undefined);
+let head = 0;
+let count = 0;
 let scheduled = false;
 const timer = setTimeout(runDeferredWork, 1);
 timer.unref();
@@ -33,10 +36,12 @@ timer.unref();
  * ```
  */
 export function deferWork<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
-  tasks.push(fn as Task);
-  firsts.push(a);
-  seconds.push(b);
-  if (tasks.length >= MAX_WAITING) runDeferredWork();
+  const slot = head + count < MAX_WAITING ? head + count : head + count - MAX_WAITING;
+  fns[slot] = fn as Task;
+  firsts[slot] = a;
+  seconds[slot] = b;
+  count += 1;
+  if (count >= MAX_WAITING) runDeferredWork();
   else if (!scheduled) {
     scheduled = true;
     timer.refresh();
@@ -55,17 +60,21 @@ export function deferWork<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
  */
 export function runDeferredWork(): void {
   scheduled = false;
-  while (tasks.length > 0) {
-    const [fns, as, bs] = [tasks, firsts, seconds];
-    tasks = [];
-    firsts = [];
-    seconds = [];
-    for (let index = 0; index < fns.length; index += 1) {
-      try {
-        fns[index]!(as[index] as never, bs[index] as never);
-      } catch {
-        // Each task guards itself (and logs once); this only keeps one from stopping the rest.
-      }
+  // Each call is taken off the ring before it runs: one that queues more work, or runs this
+  // again, finds the ring in order.
+  while (count > 0) {
+    const fn = fns[head]!;
+    const a = firsts[head];
+    const b = seconds[head];
+    fns[head] = undefined;
+    firsts[head] = undefined;
+    seconds[head] = undefined;
+    head = head + 1 === MAX_WAITING ? 0 : head + 1;
+    count -= 1;
+    try {
+      fn(a as never, b as never);
+    } catch {
+      // Each task guards itself (and logs once); this only keeps one from stopping the rest.
     }
   }
 }

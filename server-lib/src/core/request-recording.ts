@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createSummary, detectNPlusOne } from './analyze.js';
-import { PROTOCOL_VERSION, type RequestRecord } from '../protocol.js';
+import { PROTOCOL_VERSION, type NPlusOneGroup, type RecordSummary, type RequestRecord } from '../protocol.js';
 import type { TrackedRequest } from './create-taskscope.js';
 import { runInRequestScope, type CapturedTrace, type EnqueueSpec } from './scope.js';
 import { trackingHeaders, type TrackingHeaders } from './tracking-headers.js';
@@ -15,6 +15,8 @@ import { RequestScope } from './request-scope.js';
 import { linkSettledTasks } from '../worker/lineage.js';
 
 const RECORD_BYTES = 600;
+const EMPTY_SUMMARY: RecordSummary = Object.freeze({ ...createSummary(), byQueue: Object.freeze(createSummary().byQueue), byName: Object.freeze(createSummary().byName) });
+const NO_GROUPS: NPlusOneGroup[] = Object.freeze([]) as unknown as NPlusOneGroup[];
 
 /** A recording takes tasks while open, late ones once finished, none once the grace period is over. */
 type Phase = 'open' | 'finished' | 'closed';
@@ -56,9 +58,10 @@ export class RequestRecording implements TrackedRequest {
       version: PROTOCOL_VERSION,
       id: this.id,
       request: { method, url: recordedUrl(url, runtime.isSecretKey), status: null, startedAt: Date.now(), durationMs: null },
-      summary: createSummary(),
+      // Shared empty ones until the first enqueue: most requests (pages, assets) enqueue nothing.
+      summary: EMPTY_SUMMARY,
       tasks: [],
-      nPlusOne: [],
+      nPlusOne: NO_GROUPS,
       droppedTasks: 0,
       revision: 0,
       lateUntil: null,
@@ -158,6 +161,7 @@ export class RequestRecording implements TrackedRequest {
 
   private track(specs: EnqueueSpec[], trace: CapturedTrace | undefined): PendingBatch {
     const { record } = this;
+    if (record.summary === EMPTY_SUMMARY) record.summary = createSummary();
     const late = this.phase === 'finished';
     const max = this.runtime.options.limits.maxTasksPerRequest;
     const batch = createTasks(this.runtime, specs, trace, { lastSeq: this.seq, startPerf: this.startPerf, late, summary: record.summary });

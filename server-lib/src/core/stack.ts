@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackFrame } from '../protocol.js';
+import { TraceCache, type TraceNode } from './trace-cache.js';
 
 /** A captured call stack, formatted later by {@link formatCallSite}. Opaque to callers. */
 export interface CallSite {
@@ -37,6 +38,8 @@ interface Site {
 }
 
 const DEFAULT_CAPTURE_FRAMES = 20;
+/** Traces, files and paths remembered at most, each. */
+const MAX_CACHED_TRACES = 5_000;
 const DEFAULT_FORMAT_FRAMES = 10;
 const EMPTY: FormattedStack = Object.freeze({ origin: null, stack: [] }) as FormattedStack;
 
@@ -84,8 +87,6 @@ export function captureTrace(maxFrames: number, caller: Function): { stack?: unk
   return holder;
 }
 
-const stacks = new Map<string, FormattedStack>();
-
 /**
  * The application frames of a trace {@link captureTrace} took. Never throws.
  *
@@ -99,19 +100,40 @@ export function formatTrace(holder: { stack?: unknown }, options: { maxFrames: n
     const prepare = Error.prepareStackTrace;
     const sites = structuredSites(holder, prepare);
     if (!sites) return toFormatted(readFrames(holder).filter((frame) => isApplicationFile(frame.file)), options.cwd, options.maxFrames);
-    const { app, key: sitesKey } = applicationSites(sites);
-    const key = `${sitesKey}${prepareId(prepare)}\u0000${options.cwd}\u0000${options.maxFrames}`;
-    let formatted = stacks.get(key);
-    if (formatted === undefined) {
-      const frames = formatSites(app, prepare).filter((frame) => isApplicationFile(frame.file));
-      formatted = freeze(toFormatted(frames, options.cwd, options.maxFrames));
-      if (stacks.size >= MAX_CACHED_TRACES) stacks.clear();
-      stacks.set(key, formatted);
-    }
+    const known = cachedTrace(sites, options, prepare, false)?.value;
+    if (known !== undefined) return known as FormattedStack;
+    const frames = formatSites(sites.filter(isApplicationSite), prepare).filter((frame) => isApplicationFile(frame.file));
+    const formatted = freeze(toFormatted(frames, options.cwd, options.maxFrames));
+    cachedTrace(sites, options, prepare, true)!.value = formatted;
     return formatted;
   } catch {
     return EMPTY;
   }
+}
+
+// Formatted traces by the positions of their application frames (the function name follows from
+// the position), per formatting context: the options object and the formatter in use.
+const traces = new TraceCache(MAX_CACHED_TRACES);
+
+function cachedTrace(sites: V8CallSite[], options: object, prepare: Prepare | undefined, create: boolean): TraceNode | undefined {
+  let node: TraceNode | undefined = traces.root(options, prepare);
+  for (const site of sites) {
+    const file = site.getFileName?.();
+    if (typeof file !== 'string' || !isApplicationRawFile(file)) continue;
+    node = traces.step(node, file, positionOf(site), create);
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
+function isApplicationSite(site: V8CallSite): boolean {
+  const file = site.getFileName?.();
+  return typeof file === 'string' && isApplicationRawFile(file);
+}
+
+// V8's source offset of the call, which it has at hand; a line and column are worked out from the source's line ends.
+function positionOf(site: V8CallSite): number | string {
+  return typeof site.getPosition === 'function' ? site.getPosition() : `${site.getLineNumber()}:${site.getColumnNumber()}`;
 }
 
 function freeze(formatted: FormattedStack): FormattedStack {
@@ -269,7 +291,6 @@ function collectSites(_error: Error, callSites: NodeJS.CallSite[]): string {
 // application frames of traces not seen before.
 type Prepare = NonNullable<typeof Error.prepareStackTrace>;
 
-const MAX_CACHED_TRACES = 5_000;
 const appFileCache = new Map<string, boolean>();
 // A trace has a dozen frames from a handful of files: decide each file once, not per frame.
 function isApplicationRawFile(file: string): boolean {
@@ -304,8 +325,7 @@ function applicationSites(sites: V8CallSite[]): { app: V8CallSite[]; key: string
     const file = site.getFileName?.();
     if (typeof file !== 'string' || !isApplicationRawFile(file)) continue;
     app.push(site);
-    const position = typeof site.getPosition === 'function' ? site.getPosition() : `${site.getLineNumber()}:${site.getColumnNumber()}`;
-    key += `${file}:${position}|`;
+    key += `${file}:${positionOf(site)}|`;
   }
   return { app, key };
 }
