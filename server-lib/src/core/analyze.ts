@@ -111,24 +111,35 @@ function tally(tallies: Record<string, QueueTally>, key: string): boolean {
  * ```
  */
 export function detectNPlusOne(tasks: readonly TaskRecord[], threshold: number): NPlusOneGroup[] {
-  const groups = new Map<string, NPlusOneGroup>();
+  // Queue → name → file → line: no key string built per task (a record holds up to 1,000).
+  const groups = new Map<string, Map<string, Map<string | null, Map<number, NPlusOneGroup>>>>();
+  const all: NPlusOneGroup[] = [];
   for (const task of tasks) {
     if (task.via !== 'add') continue;
     const origin = task.origin;
-    const key = JSON.stringify([task.queue, task.name, origin ? `${origin.file}:${origin.line}` : null]);
-    const group = groups.get(key);
+    const byLine = nested(nested(nested(groups, task.queue), task.name), origin ? origin.file : null);
+    const line = origin ? origin.line : 0;
+    const group = byLine.get(line);
     if (group) {
       group.count += 1;
       group.enqueueMs += task.enqueueMs;
       group.seqs.push(task.seq);
     } else {
-      groups.set(key, { queue: task.queue, name: task.name, origin, count: 1, enqueueMs: task.enqueueMs, seqs: [task.seq], suggestion: '' });
+      const created = { queue: task.queue, name: task.name, origin, count: 1, enqueueMs: task.enqueueMs, seqs: [task.seq], suggestion: '' };
+      byLine.set(line, created);
+      all.push(created);
     }
   }
-  const found = [...groups.values()].filter((group) => group.count >= Math.max(2, threshold));
+  const found = all.filter((group) => group.count >= Math.max(2, threshold));
   for (const group of found) group.suggestion = suggestionFor(group);
   // Array.prototype.sort is stable: equal counts keep the order of their first task.
   return found.sort((a, b) => b.count - a.count);
+}
+
+function nested<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K): V {
+  let inner = map.get(key);
+  if (inner === undefined) map.set(key, (inner = new Map() as V));
+  return inner;
 }
 
 function suggestionFor({ queue, name, origin, count }: NPlusOneGroup): string {
