@@ -23,8 +23,15 @@ const seconds: unknown[] = new Array<unknown>(MAX_WAITING).fill(undefined);
 let head = 0;
 let count = 0;
 let scheduled = false;
-const timer = setTimeout(runDeferredWork, 1);
+// Armed at most once per millisecond: a flush where results are read leaves it armed, so the
+// next request's work rides on it rather than re-arming it (each re-arm is a timer-list insert).
+const timer = setTimeout(onTimer, 1);
 timer.unref();
+
+function onTimer(): void {
+  scheduled = false;
+  runDeferredWork();
+}
 
 /**
  * Runs `fn(a, b)` with the next batch (or at the next {@link runDeferredWork}), in order with the
@@ -59,7 +66,6 @@ export function deferWork<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
  * ```
  */
 export function runDeferredWork(): void {
-  scheduled = false;
   // Each call is taken off the ring before it runs: one that queues more work, or runs this
   // again, finds the ring in order.
   while (count > 0) {
