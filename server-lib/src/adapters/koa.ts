@@ -27,21 +27,33 @@ export interface TaskscopeMiddleware extends Middleware {
  */
 export function taskscope(options?: TaskscopeOptions): TaskscopeMiddleware {
   const core = createTaskscope(options);
-  const middleware = async (ctx: Context, next: Next): Promise<void> => {
+  // Not an async function: on Node 20 every promise runs AsyncLocalStorage's hooks, and one
+  // `then` on the app's chain is one promise less per request than `async`/`await`.
+  const middleware = (ctx: Context, next: Next): Promise<void> => {
     if (!core.enabled) return next();
     if (core.api?.owns(ctx.path)) return serveApi(core, ctx);
     const tracked = core.track(ctx.method, ctx.originalUrl);
     if (!tracked) return next();
+    let done: Promise<void>;
     try {
-      await tracked.run(next);
+      done = tracked.run(next);
     } catch (error) {
-      keepHeadersThroughOnerror(ctx, await tracked.end(onerrorStatus(ctx, error)), tracked);
-      throw error;
+      done = Promise.reject(error);
     }
-    const headers = tracked.end(ctx.status);
-    setHeaders(ctx, headers instanceof Promise ? await headers : headers, true);
+    return done.then(() => answered(ctx, tracked), (error: unknown) => failed(ctx, tracked, error));
   };
   return Object.assign(middleware, { taskscope: core, close: () => core.close() });
+}
+
+function answered(ctx: Context, tracked: TrackedRequest): void | Promise<void> {
+  const headers = tracked.end(ctx.status);
+  if (!(headers instanceof Promise)) return setHeaders(ctx, headers, true);
+  return headers.then((stored) => setHeaders(ctx, stored, true));
+}
+
+async function failed(ctx: Context, tracked: TrackedRequest, error: unknown): Promise<never> {
+  keepHeadersThroughOnerror(ctx, await tracked.end(onerrorStatus(ctx, error)), tracked);
+  throw error;
 }
 
 async function serveApi(core: Taskscope, ctx: Context): Promise<void> {
