@@ -17,6 +17,8 @@ export class ByteArena {
   private readonly bytes: Buffer;
   /** Absolute position of the next byte. */
   private head = 0;
+  /** `head % capacity`, kept rather than divided for on every frame. */
+  private offset = 0;
 
   constructor(readonly capacity: number) {
     // Not from Buffer's shared pool: a pooled slice would keep an unrelated 8 KB slab alive.
@@ -25,8 +27,7 @@ export class ByteArena {
 
   /** Where `count` bytes go if appended now: whole, so a tail too short for them is skipped. */
   private startFor(count: number): number {
-    const offset = this.head % this.capacity;
-    return offset + count > this.capacity ? this.head + (this.capacity - offset) : this.head;
+    return this.offset + count > this.capacity ? this.head + (this.capacity - this.offset) : this.head;
   }
 
   /** Whether `count` more bytes fit without overwriting those from position `keepFrom` on. */
@@ -41,13 +42,21 @@ export class ByteArena {
 
   /** Copies the first `count` bytes of `source` (the caller checked `fits`); returns their position. */
   append(source: Uint8Array, count: number): number {
-    const start = this.startFor(count);
-    if (count > 0) {
-      const offset = start % this.capacity;
-      this.bytes.set(count === source.byteLength ? source : source.subarray(0, count), offset);
-    }
+    const wraps = this.offset + count > this.capacity;
+    const start = wraps ? this.head + (this.capacity - this.offset) : this.head;
+    const offset = wraps ? 0 : this.offset;
+    if (count > 0) this.bytes.set(count === source.byteLength ? source : source.subarray(0, count), offset);
     this.head = start + count;
+    this.offset = offset + count === this.capacity ? 0 : offset + count;
     return start;
+  }
+
+  /**
+   * {@link ByteArena.append} when the bytes fit (see {@link ByteArena.fits}), else -1 and nothing
+   * copied: one call per frame.
+   */
+  appendIfFits(source: Uint8Array, count: number, keepFrom: number): number {
+    return this.fits(count, keepFrom) ? this.append(source, count) : -1;
   }
 
   /** The `count` bytes at `start`, as a view valid until the next append. */
