@@ -91,6 +91,12 @@ export interface LineageNode {
   depth: number;
   /** The job that enqueued this one, `null` when the request did. */
   parent: { queue: string; prefix: string; jobId: string } | null;
+  /**
+   * A flow child (`FlowProducer.add`): its parent in the flow, enqueued by the same call — a
+   * panel nests it there rather than directly under `parent`. `null` otherwise; absent from
+   * servers before it was added.
+   */
+  flowParent?: { queue: string; prefix: string; jobId: string } | null;
   /** The task's `seq` in the request (depth 1) or in the parent run's `enqueued.tasks`. */
   seq: number;
   /** Runs recorded, and the outcome of the newest one (`null` before any). */

@@ -11,6 +11,7 @@ interface Pending {
   name: string;
   depth: number;
   parent: JobKey | null;
+  flowParent: JobKey | null;
   seq: number;
 }
 
@@ -18,7 +19,9 @@ function childrenOf(tasks: readonly TaskRecord[], parent: JobKey | null, depth: 
   const out: Pending[] = [];
   for (const task of tasks) {
     if (task.jobId === null || task.duplicateOf !== null) continue;
-    out.push({ key: { prefix: task.prefix, queue: task.queue, jobId: task.jobId }, name: task.name, depth, parent, seq: task.seq });
+    // A flow's parent is in the same queue prefix as its children (one FlowProducer call).
+    const flowParent = task.parent?.jobId ? { prefix: task.prefix, queue: task.parent.queue, jobId: task.parent.jobId } : null;
+    out.push({ key: { prefix: task.prefix, queue: task.queue, jobId: task.jobId }, name: task.name, depth, parent, flowParent, seq: task.seq });
   }
   return out;
 }
@@ -73,7 +76,7 @@ export async function readLineage(record: RequestRecord, runs: RunStore, statusR
       const job = stored[index] ? settleStalled(stored[index]!) : undefined;
       const summary = summarize(job);
       failedRuns += summary.failedRuns;
-      nodes.push({ ...pending.key, name: pending.name, depth: pending.depth, parent: pending.parent, seq: pending.seq, ...summary });
+      nodes.push({ ...pending.key, name: pending.name, depth: pending.depth, parent: pending.parent, flowParent: pending.flowParent, seq: pending.seq, ...summary });
       if (pending.depth >= maxDepth) return;
       for (const run of job?.runs ?? []) {
         if (run.enqueued) next.push(...childrenOf(run.enqueued.tasks, pending.key, pending.depth + 1));

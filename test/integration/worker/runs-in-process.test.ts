@@ -7,7 +7,7 @@ import { allFinished, eventually, jobRuns, lineage } from './helpers.js';
 // The web app and its Workers in one process, with the default MemoryStore: nothing to configure.
 describe('a Worker in a process with Taskscope', () => {
   const connection = redisConnection();
-  const names = { orders: freshQueueName('orders'), emails: freshQueueName('emails'), pdfs: freshQueueName('pdfs'), flaky: freshQueueName('flaky') };
+  const names = { orders: freshQueueName('orders'), emails: freshQueueName('emails'), pdfs: freshQueueName('pdfs'), flaky: freshQueueName('flaky'), packing: freshQueueName('packing') };
   const queues = Object.fromEntries(Object.entries(names).map(([key, name]) => [key, new Queue(name, { connection })])) as Record<keyof typeof names, Queue>;
   const flows = new FlowProducer({ connection });
   const workers: Worker[] = [];
@@ -21,6 +21,9 @@ describe('a Worker in a process with Taskscope', () => {
       } else if (ctx.path === '/flaky') {
         const attempts = Number(ctx.query.attempts);
         const job = await queues.flaky.add('sync-ledger', { failTimes: Number(ctx.query.fail) }, { attempts, backoff: { type: 'fixed', delay: 50 } });
+        ctx.body = { jobId: job.id };
+      } else if (ctx.path === '/packing') {
+        const job = await queues.packing.add('pack-order', { orderId: 9 });
         ctx.body = { jobId: job.id };
       } else if (ctx.path === '/flow') {
         const tree = await flows.add({ name: 'ship', queueName: names.pdfs, data: { box: 1 }, children: [{ name: 'pick', queueName: names.pdfs, data: { item: 'a' } }] });
@@ -40,6 +43,11 @@ describe('a Worker in a process with Taskscope', () => {
       return { sent: true };
     }, { connection }));
     workers.push(new Worker(names.pdfs, async () => ({ rendered: true }), { connection }));
+    workers.push(new Worker(names.packing, async (job: Job) => {
+      // A flow started inside a job: the box ships once its item is picked.
+      await flows.add({ name: 'ship-box', queueName: names.pdfs, data: { orderId: job.data.orderId }, children: [{ name: 'pick-item', queueName: names.pdfs, data: { item: 'a' } }] });
+      return { packed: true };
+    }, { connection }));
     workers.push(new Worker(names.flaky, async (job: Job) => {
       if (job.attemptsMade < job.data.failTimes) throw new Error(`ledger timeout ${job.attemptsMade + 1}`);
       return { synced: true };
@@ -117,6 +125,17 @@ describe('a Worker in a process with Taskscope', () => {
     expect(child.lineage.requestId).toBe(response.headers.get('x-debug-id'));
     expect(parent.lineage.requestId).toBe(response.headers.get('x-debug-id'));
     expect(parent.runs[0].outcome).toBe('completed');
+  });
+
+  it('lists a flow started inside a job with each child\'s flow parent, both follow-ups of that job', async () => {
+    const response = await fetch(`${app.url}/packing`);
+    const requestId = response.headers.get('x-debug-id')!;
+    const tree = await eventually(() => lineage(app.url, requestId), (a) => a.jobs.length === 3 && a.jobs.every((job: any) => job.lastOutcome === 'completed'));
+    const [pack, ship, pick] = ['pack-order', 'ship-box', 'pick-item'].map((name) => tree.jobs.find((job: any) => job.name === name));
+    const packKey = { prefix: 'bull', queue: names.packing, jobId: pack.jobId };
+    expect(pack).toMatchObject({ depth: 1, parent: null, flowParent: null });
+    expect(ship).toMatchObject({ depth: 2, parent: packKey, flowParent: null });
+    expect(pick).toMatchObject({ depth: 2, parent: packKey, flowParent: { prefix: 'bull', queue: names.pdfs, jobId: ship.jobId } });
   });
 
   it('leaves jobs enqueued outside any tracked request unrecorded', async () => {

@@ -14,15 +14,19 @@ export interface LineageTree {
 
 const EMPTY: LineageTree = { nodes: new Map(), children: new Map(), followUps: 0 };
 
-/** Indexes a lineage answer; `null` (not loaded, or an older server) gives an empty tree. */
+/**
+ * Indexes a lineage answer; `null` (not loaded, or an older server) gives an empty tree. A flow
+ * a job started nests as a flow: its children under their flow parent, when that is listed too.
+ */
 export function lineageTree(lineage: RequestLineageResponse | null | undefined): LineageTree {
   if (!lineage) return EMPTY;
   const nodes = new Map<string, LineageNode>();
   const children = new Map<string, LineageNode[]>();
+  for (const node of lineage.jobs) nodes.set(keyString(keyOfNode(node)), node);
   for (const node of lineage.jobs) {
-    nodes.set(keyString(keyOfNode(node)), node);
     if (!node.parent) continue;
-    const parent = keyString(node.parent);
+    const flowParent = node.flowParent ? keyString(node.flowParent) : undefined;
+    const parent = flowParent !== undefined && nodes.has(flowParent) && flowParent !== keyString(keyOfNode(node)) ? flowParent : keyString(node.parent);
     children.set(parent, [...(children.get(parent) ?? []), node]);
   }
   return { nodes, children, followUps: lineage.jobs.filter((node) => node.parent !== null).length };
