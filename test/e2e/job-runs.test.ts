@@ -143,6 +143,15 @@ describe.each([
     await saveScreenshot(session!.devtools, `runs-${theme}-${size}-follow-up-detail`);
     await panel.click('[data-testid="enqueued-by"] button');
     await panel.waitForSelector('section[aria-label="Job #1"]');
+
+    // The arrow keys go through the rows as drawn: from a job into its follow-up, and on.
+    await panel.focus('table[aria-label="Jobs"] tbody');
+    await session!.devtools.keyboard.press('ArrowDown');
+    await waitForText(panel, '[data-testid="enqueued-by"]', /^enqueued by #1 send-order-confirmation/);
+    await session!.devtools.keyboard.press('ArrowDown');
+    await panel.waitForSelector('section[aria-label="Job #2"]');
+    await session!.devtools.keyboard.press('ArrowUp');
+    await waitForText(panel, '[data-testid="enqueued-by"]', /^enqueued by #1 send-order-confirmation/);
   });
 
   walk('the report job shows its log lines and its progress over time', async () => {
