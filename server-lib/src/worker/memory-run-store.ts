@@ -15,6 +15,11 @@ const TTL_MS = 30 * 60_000;
 const MAX_STALLS = 10;
 /** Attempts kept per job: the runs' own bound (`limits.maxRunsPerJob`) is checked before; this only guards the list. */
 const MAX_ATTEMPTS = 1_000;
+/**
+ * A generation older than this (12 days) is rotated out even when not full: link times are kept
+ * as ms since their generation began, which stay small integers (no heap number) that long.
+ */
+const MAX_GENERATION_MS = 2 ** 30;
 
 /**
  * What a job is linked to, as small as it can be kept: the id of the request that enqueued it
@@ -24,7 +29,7 @@ const MAX_ATTEMPTS = 1_000;
  */
 type Link = string | FollowUpParent | JobLineage;
 
-/** One job: a class, so every entry has one shape; times are ms from the store's start (small integers, no heap number). */
+/** One job: a class, so every entry has one shape. */
 class Entry {
   /** A single run as it is; a list, in attempt order, from the second. */
   runs: StoredRun | StoredRun[] | undefined = undefined;
@@ -34,8 +39,15 @@ class Entry {
   constructor(
     public link: Link,
     public seq: number,
+    /** Ms since the entry's generation began: a small integer, kept in the entry itself. */
     public linkedAt: number,
   ) {}
+}
+
+/** The jobs linked since `since` (epoch ms). */
+class Generation {
+  readonly jobs = new JobTable<Entry>();
+  constructor(readonly since: number) {}
 }
 
 /** A job a request enqueued, as `linkRequestTasks` is given it. */
@@ -59,14 +71,17 @@ interface RequestTask {
  * ```
  */
 export class MemoryRunStore implements RunStore {
-  private young = new JobTable<Entry>();
-  private old = new JobTable<Entry>();
+  private young: Generation;
+  private old: Generation;
   // Request links as they come, until a lineage is first asked for (see recent-links.ts).
   private recent: RecentLinks | undefined = new RecentLinks(MAX_JOBS);
-  private readonly epoch: number;
+  // Where `entry` found the last entry it returned (a field rather than a pair made per lookup).
+  private foundIn: Generation;
 
   constructor(private readonly now: () => number = Date.now) {
-    this.epoch = now();
+    this.young = new Generation(now());
+    this.old = new Generation(this.young.since);
+    this.foundIn = this.young;
   }
 
   async link(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): Promise<void> {
@@ -76,7 +91,7 @@ export class MemoryRunStore implements RunStore {
   /** As `link`, synchronously: the store is in this process. */
   linkNow(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): void {
     this.indexRecent();
-    const at = this.now() - this.epoch;
+    const at = this.now();
     for (const { job, lineage } of entries) this.put(job.prefix, job.queue, job.jobId, lineage, 0, at);
   }
 
@@ -91,7 +106,7 @@ export class MemoryRunStore implements RunStore {
       if (task.jobId === null || task.duplicate === true) continue;
       if (at === 0) at = this.now();
       if (this.recent !== undefined) this.recent.push(task.prefix, task.queue, task.jobId, requestId, task.seq, at);
-      else this.put(task.prefix, task.queue, task.jobId, requestId, task.seq, at - this.epoch);
+      else this.put(task.prefix, task.queue, task.jobId, requestId, task.seq, at);
     }
   }
 
@@ -101,26 +116,29 @@ export class MemoryRunStore implements RunStore {
     let at: number | undefined;
     for (const task of tasks) {
       if (task.jobId === null || task.duplicate === true) continue;
-      at ??= this.now() - this.epoch;
+      at ??= this.now();
       this.put(task.prefix, task.queue, task.jobId, parent, task.seq, at);
     }
   }
 
-  private put(prefix: string, queue: string, jobId: string, link: Link, seq: number, linkedAt: number): void {
-    let entry = this.young.get(prefix, queue, jobId);
+  /** Links a job at `at` (epoch ms). */
+  private put(prefix: string, queue: string, jobId: string, link: Link, seq: number, at: number): void {
+    let entry = this.young.jobs.get(prefix, queue, jobId);
     if (entry === undefined) {
-      entry = this.old.get(prefix, queue, jobId);
-      if (entry !== undefined) this.old.delete(prefix, queue, jobId);
-      if (this.young.size >= GENERATION) {
+      entry = this.old.jobs.get(prefix, queue, jobId);
+      if (entry !== undefined) this.old.jobs.delete(prefix, queue, jobId);
+      // Rotated out, an old generation's links are all older than 12 days, far past their TTL.
+      if (this.young.jobs.size >= GENERATION || at - this.young.since >= MAX_GENERATION_MS) {
         this.old = this.young;
-        this.young = new JobTable();
+        this.young = new Generation(at);
       }
-      if (entry === undefined) entry = new Entry(link, seq, linkedAt);
-      this.young.set(prefix, queue, jobId, entry);
+      entry ??= new Entry(link, seq, 0);
+      this.young.jobs.set(prefix, queue, jobId, entry);
     }
     entry.link = link;
     entry.seq = seq;
-    entry.linkedAt = linkedAt;
+    // `| 0`: an integer V8 keeps in the entry, not in a heap number of its own (at is at most 12 days on).
+    entry.linkedAt = (at - this.young.since) | 0;
   }
 
   /** From the first lineage asked for on, links go straight into the tables: index those kept so far. */
@@ -130,7 +148,7 @@ export class MemoryRunStore implements RunStore {
     this.recent = undefined;
     const now = this.now();
     recent.drain((prefix, queue, jobId, requestId, seq, at) => {
-      if (at + TTL_MS > now) this.put(prefix, queue, jobId, requestId, seq, at - this.epoch);
+      if (at + TTL_MS > now) this.put(prefix, queue, jobId, requestId, seq, at);
     });
   }
 
@@ -144,7 +162,7 @@ export class MemoryRunStore implements RunStore {
    */
   lineageNow(job: JobKey, linkedSince?: number): JobLineage | undefined {
     const entry = this.entry(job);
-    if (entry === undefined || (linkedSince !== undefined && entry.linkedAt + this.epoch < linkedSince)) return undefined;
+    if (entry === undefined || (linkedSince !== undefined && entry.linkedAt + this.foundIn.since < linkedSince)) return undefined;
     return lineageOf(entry);
   }
 
@@ -172,19 +190,26 @@ export class MemoryRunStore implements RunStore {
 
   async close(): Promise<void> {
     this.recent = undefined;
-    this.young.clear();
-    this.old.clear();
+    this.young.jobs.clear();
+    this.old.jobs.clear();
   }
 
+  /** The job's entry, unless expired; `foundIn` is then its generation. */
   private entry(job: JobKey): Entry | undefined {
     this.indexRecent();
     const { prefix, queue, jobId } = job;
-    const entry = this.young.get(prefix, queue, jobId) ?? this.old.get(prefix, queue, jobId);
-    if (entry && entry.linkedAt + this.epoch + TTL_MS <= this.now()) {
-      this.young.delete(prefix, queue, jobId);
-      this.old.delete(prefix, queue, jobId);
+    let generation = this.young;
+    let entry = generation.jobs.get(prefix, queue, jobId);
+    if (entry === undefined) {
+      generation = this.old;
+      entry = generation.jobs.get(prefix, queue, jobId);
+    }
+    if (entry === undefined) return undefined;
+    if (entry.linkedAt + generation.since + TTL_MS <= this.now()) {
+      generation.jobs.delete(prefix, queue, jobId);
       return undefined;
     }
+    this.foundIn = generation;
     return entry;
   }
 }
