@@ -29,12 +29,17 @@ const MAX_GENERATION_MS = 2 ** 30;
  */
 type Link = string | FollowUpParent | JobLineage;
 
-/** One job: a class, so every entry has one shape. */
+/** Runs dropped past `limits.maxRunsPerJob` and stalls noted: rare, so kept apart from every entry. */
+interface Troubles {
+  dropped: number;
+  stalls: number[];
+}
+
+/** One job: a class, so every entry has one shape (and four fields: each one costs every job 8 bytes). */
 class Entry {
   /** A single run as it is; a list, in attempt order, from the second. */
   runs: StoredRun | StoredRun[] | undefined = undefined;
-  dropped = 0;
-  stalls: number[] | undefined = undefined;
+  troubles: Troubles | undefined = undefined;
 
   constructor(
     public link: Link,
@@ -169,13 +174,13 @@ export class MemoryRunStore implements RunStore {
   async saveRun(job: JobKey, attempt: number, run: StoredRun | null): Promise<void> {
     const entry = this.entry(job);
     if (!entry) return;
-    if (run === null) entry.dropped += 1;
+    if (run === null) (entry.troubles ??= { dropped: 0, stalls: [] }).dropped += 1;
     else if (Number.isInteger(attempt) && attempt >= 1 && attempt <= MAX_ATTEMPTS) keepRun(entry, attempt, run);
   }
 
   async noteStall(job: JobKey, at: number): Promise<void> {
     const entry = this.entry(job);
-    if (entry && (entry.stalls?.length ?? 0) < MAX_STALLS) (entry.stalls ??= []).push(at);
+    if (entry && (entry.troubles?.stalls.length ?? 0) < MAX_STALLS) (entry.troubles ??= { dropped: 0, stalls: [] }).stalls.push(at);
   }
 
   async read(jobs: readonly JobKey[]): Promise<Array<StoredJob | undefined>> {
@@ -184,7 +189,7 @@ export class MemoryRunStore implements RunStore {
       if (!entry) return undefined;
       const stored = entry.runs;
       const runs: JobRun[] = stored === undefined ? [] : Array.isArray(stored) ? stored.map(expandRun) : [expandRun(stored)];
-      return { lineage: lineageOf(entry), runs, droppedRuns: entry.dropped, stalls: [...(entry.stalls ?? [])] };
+      return { lineage: lineageOf(entry), runs, droppedRuns: entry.troubles?.dropped ?? 0, stalls: [...(entry.troubles?.stalls ?? [])] };
     });
   }
 
