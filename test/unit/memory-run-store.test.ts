@@ -76,6 +76,15 @@ describe('MemoryRunStore', () => {
     expect(await store.lineage(job('1'))).toBeUndefined();
   });
 
+  it('keeps a job linked again 25 days after its first link (ms since a generation stay small integers)', async () => {
+    const { now, store } = clock();
+    await store.lineage(job('warm-up'));
+    store.linkRequestTasks('req-1', [task('1', 1)]);
+    now.at += 25 * 24 * 3_600_000;
+    store.linkRequestTasks('req-2', [task('1', 1)]);
+    expect((await store.lineage(job('1')))?.requestId).toBe('req-2');
+  });
+
   it('trusts, with a creation time, only a link written since', () => {
     const { now, store } = clock();
     store.linkRequestTasks('req', [task('1', 1)]);

@@ -128,15 +128,13 @@ export class MemoryRunStore implements RunStore {
 
   /** Links a job at `at` (epoch ms). */
   private put(prefix: string, queue: string, jobId: string, link: Link, seq: number, at: number): void {
+    // Rotated out, an old generation's links are all older than 12 days, far past their TTL.
+    if (at - this.young.since >= MAX_GENERATION_MS) this.rotate(at);
     let entry = this.young.jobs.get(prefix, queue, jobId);
     if (entry === undefined) {
       entry = this.old.jobs.get(prefix, queue, jobId);
       if (entry !== undefined) this.old.jobs.delete(prefix, queue, jobId);
-      // Rotated out, an old generation's links are all older than 12 days, far past their TTL.
-      if (this.young.jobs.size >= GENERATION || at - this.young.since >= MAX_GENERATION_MS) {
-        this.old = this.young;
-        this.young = new Generation(at);
-      }
+      if (this.young.jobs.size >= GENERATION) this.rotate(at);
       entry ??= new Entry(link, seq, 0);
       this.young.jobs.set(prefix, queue, jobId, entry);
     }
@@ -144,6 +142,11 @@ export class MemoryRunStore implements RunStore {
     entry.seq = seq;
     // `| 0`: an integer V8 keeps in the entry, not in a heap number of its own (at is at most 12 days on).
     entry.linkedAt = (at - this.young.since) | 0;
+  }
+
+  private rotate(at: number): void {
+    this.old = this.young;
+    this.young = new Generation(at);
   }
 
   /** From the first lineage asked for on, links go straight into the tables: index those kept so far. */
