@@ -11,7 +11,7 @@ import type { RecordSummary, Snapshot } from '../protocol.js';
 import { linkFollowUpTasks, type JobRunsContext } from './lineage.js';
 import { describeError, MAX_LOG_LINE, pushNewest } from './run-outcome.js';
 import { FollowUpParent, type JobKey } from './run-store.js';
-import { storeRun, type RunnerInfo, type RunParts } from './stored-run.js';
+import { storeRun, type RunnerInfo, type RunParts, type StoredRun } from './stored-run.js';
 import { clip } from '../core/clip.js';
 import { createTasks } from '../core/create-tasks.js';
 
@@ -253,7 +253,7 @@ export class RunRecording implements BatchRecording {
     changedRuns.delete(this);
     const owner = this.owner;
     if (this.decision !== 'tracked' || owner === undefined) return;
-    let stored: ReturnType<typeof storeRun> | null;
+    let stored: StoredRun | null;
     if (this.attempt > owner.runtime.options.limits.maxRunsPerJob) {
       if (this.droppedNoted) return;
       this.droppedNoted = true;

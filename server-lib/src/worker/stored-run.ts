@@ -37,7 +37,7 @@ export class StoredTask {
     readonly timestampAfter: number | null,
     /** `stack`; `origin` is its first frame. */
     readonly stack: StackFrame[],
-    /** JSON of the fields whose value is not the default (see `TASK_DEFAULTS`), else `undefined`. */
+    /** JSON of the fields whose value is not the default (see `storeTask`), else `undefined`. */
     readonly rare: string | undefined,
   ) {}
 }
