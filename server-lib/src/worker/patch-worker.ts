@@ -63,28 +63,17 @@ function processJob(original: AnyFunction): AnyFunction {
   };
 }
 
-function prepareRun(active: ActiveRun): void {
-  safely('run-prepare', () => active.run.prepare());
-}
-
 /**
  * How the processor ended, read from the arguments BullMQ hands to `handleCompleted(result, job)`
  * and `handleFailed(error, job)`. Nothing is attached to the processor's promise: a second
  * reaction on it would cut the async frames V8 adds to the stack of the processor's error, which
  * BullMQ stores in the job's `stacktrace`.
- *
- * BullMQ then sends the job's move (and the fetch of its next job) to Redis. An immediate runs
- * once that command is written, before Node waits for the reply: the run's write is prepared in
- * that wait (run-recording.ts `prepare`) rather than on the worker's way through its next job.
  */
 function noteProcessed(failed: boolean): (original: AnyFunction) => AnyFunction {
   return (original) => function (this: unknown, ...args: unknown[]): unknown {
     const active = running.get(args[1] as object);
-    if (active === undefined) return original.apply(this, args);
-    active.processed = failed ? { error: args[0] } : {};
-    const result = original.apply(this, args);
-    setImmediate(prepareRun, active);
-    return result;
+    if (active !== undefined) active.processed = failed ? { error: args[0] } : {};
+    return original.apply(this, args);
   };
 }
 

@@ -229,18 +229,6 @@ export class RunRecording implements BatchRecording {
     flushTimer.unref();
   }
 
-  /**
-   * Does now what the run's write will need, while the worker waits on Redis for BullMQ's move of
-   * the job: the enqueues settled a moment ago are recorded and linked, their call sites read,
-   * their data turned into snapshots. The write at the attempt's end then puts the pieces together.
-   */
-  prepare(): void {
-    if (this.decision === 'untracked' || this.phase === 'closed') return;
-    runDeferredWork();
-    const tasks = this.held?.tasks;
-    if (tasks !== undefined) for (const task of tasks) task.compact();
-  }
-
   /** Writes the run now, with the enqueues settled a moment ago (from the shared timer). */
   flush(): void {
     // Enqueues settled a moment ago are part of this write, not the reason for one more.
