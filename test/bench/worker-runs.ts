@@ -13,7 +13,10 @@ import { createTaskscope } from 'taskscope';
 import { median, report, sleep } from './stats.js';
 
 const JOBS = 400;
-const ROUNDS = 5;
+// Nine pairs (about 40 s): on a shared two-core machine a round's figures swing by ±0.3 (ratio)
+// and ±500 B (heap, mostly the Worker's own connections and compiled code), and five medians
+// of them still decided a verdict by chance.
+const ROUNDS = 9;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

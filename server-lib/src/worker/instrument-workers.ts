@@ -1,6 +1,7 @@
 import { instrumentBullMQ, instrumentInstalledBullMQ, type BullMQModule } from '../bullmq/instrument.js';
 import { resolveOptions, type TaskscopeOptions } from '../core/options.js';
 import { createRuntime } from '../core/runtime.js';
+import { runDeferredWork } from '../core/deferred-work.js';
 import type { Store } from '../store/store.js';
 import { enableJobRuns } from './enable-job-runs.js';
 import type { WorkerModule } from './patch-worker.js';
@@ -50,6 +51,7 @@ export function instrumentWorkers(options: WorkerInstrumentationOptions = {}): W
     enabled: true,
     store: runtime.store,
     async close() {
+      runDeferredWork(); // runs that just finished are written (their write waits for the next batch)
       stop();
       undoEnqueue();
       runtime.lateWindows.stop();

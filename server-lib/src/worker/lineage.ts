@@ -11,7 +11,7 @@ import type { RedisStore } from '../store/redis-store.js';
 import type { Store } from '../store/store.js';
 import { MemoryRunStore } from './memory-run-store.js';
 import { RedisRunStore } from './redis-run-store.js';
-import { jobKeyString, type JobKey, type RunStore } from './run-store.js';
+import { jobKeyString, type FollowUpParent, type JobKey, type RunStore } from './run-store.js';
 
 /** Links this process wrote, remembered so a worker in the same process needs no store round trip. */
 const MAX_LOCAL_LINKS = 10_000;
@@ -22,8 +22,12 @@ export interface JobRunsContext {
   readonly runs: RunStore;
   /** Links `job` to `lineage`: remembered here at once, written to the store in the background. */
   link(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): void;
-  /** A link this process wrote, or, for a store in memory, the only place links can be: sync. */
-  localLineage(job: JobKey): JobLineage | undefined;
+  /**
+   * A link this process wrote, or, for a store in memory, the only place links can be: sync.
+   * `createdAt` (the job's timestamp) lets a link written since be trusted without first running
+   * the deferred work (which may hold a newer link), so that work stays off the worker's path.
+   */
+  localLineage(job: JobKey, createdAt?: number): JobLineage | undefined;
   /** True when `localLineage` is the whole answer (the store is this process's memory). */
   readonly localOnly: boolean;
 }
@@ -89,7 +93,11 @@ export function registerJobRuns(runtime: TaskscopeRuntime): () => void {
       }
       runs.link(entries).catch((error: unknown) => runtime.log.warnOnce('runs-link', 'could not store the link of a job to its request', error));
     },
-    localLineage(job) {
+    localLineage(job, createdAt) {
+      if (runs instanceof MemoryRunStore && createdAt !== undefined) {
+        const linked = runs.lineageNow(job, createdAt);
+        if (linked !== undefined) return linked;
+      }
       runDeferredWork(); // jobs settled a moment ago are linked before a worker of this process asks
       return runs instanceof MemoryRunStore ? runs.lineageNow(job) : local.get(jobKeyString(job));
     },
@@ -138,5 +146,29 @@ export function linkSettledTasks(runtime: TaskscopeRuntime, requestId: string, e
     if (links.length > 0) context.link(links);
   } catch (error) {
     runtime.log.warnOnce('runs-link', 'could not link a job to its request', error);
+  }
+}
+
+/**
+ * Links the follow-ups an attempt's enqueue just settled to that attempt. Called by the run's
+ * recording once it knows its own lineage; never throws.
+ *
+ * @example
+ * ```ts
+ * linkFollowUpTasks(context, new FollowUpParent(requestId, 'bull', 'orders', '7', 1, 2), batch);
+ * ```
+ */
+export function linkFollowUpTasks(context: JobRunsContext, parent: FollowUpParent, entries: readonly TaskEntry[]): void {
+  try {
+    // In this process's memory every follow-up of the attempt shares `parent`: no lineage object each.
+    if (context.runs instanceof MemoryRunStore) return context.runs.linkFollowUps(parent, entries);
+    const links: Array<{ job: JobKey; lineage: JobLineage }> = [];
+    for (const entry of entries) {
+      if (entry.jobId === null || entry.duplicate === true) continue;
+      links.push({ job: { prefix: entry.prefix, queue: entry.queue, jobId: entry.jobId }, lineage: parent.lineageOf(entry.seq) });
+    }
+    if (links.length > 0) context.link(links);
+  } catch (error) {
+    context.runtime.log.warnOnce('runs-link', 'could not link a follow-up job to its parent', error);
   }
 }

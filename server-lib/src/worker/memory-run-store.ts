@@ -1,6 +1,8 @@
 import type { JobLineage, JobRun } from '../protocol-runs.js';
+import { JobTable } from './job-table.js';
 import { RecentLinks } from './recent-links.js';
-import { type JobKey, type RunStore, type StoredJob } from './run-store.js';
+import { FollowUpParent, type JobKey, type RunStore, type StoredJob } from './run-store.js';
+import { expandRun, type StoredRun } from './stored-run.js';
 
 /**
  * Jobs kept by a {@link MemoryRunStore}: two generations of at most half as many each, the older
@@ -11,27 +13,61 @@ const GENERATION = MAX_JOBS / 2;
 /** As the MemoryStore's records. */
 const TTL_MS = 30 * 60_000;
 const MAX_STALLS = 10;
-/** Attempts kept per job: the runs' own bound (`limits.maxRunsPerJob`) is checked before; this only guards the array. */
+/** Attempts kept per job: the runs' own bound (`limits.maxRunsPerJob`) is checked before; this only guards the list. */
 const MAX_ATTEMPTS = 1_000;
+/**
+ * A generation older than this (12 days) is rotated out even when not full: link times are kept
+ * as ms since their generation began, which stay small integers (no heap number) that long.
+ */
+const MAX_GENERATION_MS = 2 ** 30;
 
-/** A job a request enqueued, kept as its two numbers until someone asks for its lineage. */
-interface RequestLink {
-  readonly requestId: string;
-  readonly seq: number;
+/**
+ * What a job is linked to, as small as it can be kept: the id of the request that enqueued it
+ * (with the entry's `seq`), the attempt of a job that enqueued it (shared by that attempt's
+ * follow-ups, with the entry's `seq`), or a whole lineage given to `link`. A lineage object is
+ * made only when one is read.
+ */
+type Link = string | FollowUpParent | JobLineage;
+
+/** Runs dropped past `limits.maxRunsPerJob` and stalls noted: rare, so kept apart from every entry. */
+interface Troubles {
+  dropped: number;
+  stalls: number[];
 }
 
-interface Entry {
-  lineage: JobLineage | RequestLink;
-  /** Runs as JSON (a string is about a third of the object it describes); made on the first run. */
-  runs: Array<string | undefined> | undefined;
-  dropped: number;
-  stalls: number[] | undefined;
-  expiresAt: number;
+/** One job: a class, so every entry has one shape (and four fields: each one costs every job 8 bytes). */
+class Entry {
+  /** A single run as it is; a list, in attempt order, from the second. */
+  runs: StoredRun | StoredRun[] | undefined = undefined;
+  troubles: Troubles | undefined = undefined;
+
+  constructor(
+    public link: Link,
+    public seq: number,
+    /** Ms since the entry's generation began: a small integer, kept in the entry itself. */
+    public linkedAt: number,
+  ) {}
+}
+
+/** The jobs linked since `since` (epoch ms). */
+class Generation {
+  readonly jobs = new JobTable<Entry>();
+  constructor(readonly since: number) {}
+}
+
+/** A job a request enqueued, as `linkRequestTasks` is given it. */
+interface RequestTask {
+  prefix: string;
+  queue: string;
+  jobId: string | null;
+  seq: number;
+  duplicate: boolean | null;
 }
 
 /**
  * Job links and runs in this process's memory, bounded by count and age: the companion of a
- * `MemoryStore`, for workers in the same process as the web app.
+ * `MemoryStore`, for workers in the same process as the web app. Runs are kept in their stored
+ * form (stored-run.ts) as they are, not as JSON.
  *
  * @example
  * ```ts
@@ -40,12 +76,18 @@ interface Entry {
  * ```
  */
 export class MemoryRunStore implements RunStore {
-  private young = new Map<string, Entry>();
-  private old = new Map<string, Entry>();
+  private young: Generation;
+  private old: Generation;
   // Request links as they come, until a lineage is first asked for (see recent-links.ts).
   private recent: RecentLinks | undefined = new RecentLinks(MAX_JOBS);
+  // Where `entry` found the last entry it returned (a field rather than a pair made per lookup).
+  private foundIn: Generation;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now) {
+    this.young = new Generation(now());
+    this.old = new Generation(this.young.since);
+    this.foundIn = this.young;
+  }
 
   async link(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): Promise<void> {
     this.linkNow(entries);
@@ -54,23 +96,8 @@ export class MemoryRunStore implements RunStore {
   /** As `link`, synchronously: the store is in this process. */
   linkNow(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): void {
     this.indexRecent();
-    const expiresAt = this.now() + TTL_MS;
-    for (const { job, lineage } of entries) this.put(memoryKey(job), lineage, expiresAt);
-  }
-
-  private put(key: string, lineage: JobLineage | RequestLink, expiresAt: number): void {
-    const known = this.young.get(key) ?? this.old.get(key);
-    if (known) {
-      known.lineage = lineage;
-      known.expiresAt = expiresAt;
-      if (this.young.has(key)) return;
-      this.old.delete(key);
-    }
-    if (this.young.size >= GENERATION) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(flat(key), known ?? { lineage, runs: undefined, dropped: 0, stalls: undefined, expiresAt });
+    const at = this.now();
+    for (const { job, lineage } of entries) this.put(job.prefix, job.queue, job.jobId, lineage, 0, at);
   }
 
   /**
@@ -78,24 +105,58 @@ export class MemoryRunStore implements RunStore {
    * `{ requestId, parent: { kind: 'request', requestId, seq }, depth: 1 }` — built only when read
    * (it runs on every add). Tasks without a job, or merged into another, are skipped.
    */
-  linkRequestTasks(requestId: string, tasks: ReadonlyArray<{ prefix: string; queue: string; jobId: string | null; seq: number; duplicate: boolean | null }>): void {
+  linkRequestTasks(requestId: string, tasks: readonly RequestTask[]): void {
     let at = 0;
     for (const task of tasks) {
       if (task.jobId === null || task.duplicate === true) continue;
       if (at === 0) at = this.now();
       if (this.recent !== undefined) this.recent.push(task.prefix, task.queue, task.jobId, requestId, task.seq, at);
-      else this.put(`${task.prefix}\u0000${task.queue}\u0000${task.jobId}`, { requestId, seq: task.seq }, at + TTL_MS);
+      else this.put(task.prefix, task.queue, task.jobId, requestId, task.seq, at);
     }
   }
 
-  /** From the first lineage asked for on, links go straight into the maps: index those kept so far. */
+  /** Links the follow-ups one attempt enqueued to it, as `linkNow` would with `parent.lineageOf(seq)`. */
+  linkFollowUps(parent: FollowUpParent, tasks: readonly RequestTask[]): void {
+    this.indexRecent();
+    let at: number | undefined;
+    for (const task of tasks) {
+      if (task.jobId === null || task.duplicate === true) continue;
+      at ??= this.now();
+      this.put(task.prefix, task.queue, task.jobId, parent, task.seq, at);
+    }
+  }
+
+  /** Links a job at `at` (epoch ms). */
+  private put(prefix: string, queue: string, jobId: string, link: Link, seq: number, at: number): void {
+    // Rotated out, an old generation's links are all older than 12 days, far past their TTL.
+    if (at - this.young.since >= MAX_GENERATION_MS) this.rotate(at);
+    let entry = this.young.jobs.get(prefix, queue, jobId);
+    if (entry === undefined) {
+      entry = this.old.jobs.get(prefix, queue, jobId);
+      if (entry !== undefined) this.old.jobs.delete(prefix, queue, jobId);
+      if (this.young.jobs.size >= GENERATION) this.rotate(at);
+      entry ??= new Entry(link, seq, 0);
+      this.young.jobs.set(prefix, queue, jobId, entry);
+    }
+    entry.link = link;
+    entry.seq = seq;
+    // `| 0`: an integer V8 keeps in the entry, not in a heap number of its own (at is at most 12 days on).
+    entry.linkedAt = (at - this.young.since) | 0;
+  }
+
+  private rotate(at: number): void {
+    this.old = this.young;
+    this.young = new Generation(at);
+  }
+
+  /** From the first lineage asked for on, links go straight into the tables: index those kept so far. */
   private indexRecent(): void {
     const recent = this.recent;
     if (recent === undefined) return;
     this.recent = undefined;
     const now = this.now();
     recent.drain((prefix, queue, jobId, requestId, seq, at) => {
-      if (at + TTL_MS > now) this.put(`${prefix}\u0000${queue}\u0000${jobId}`, { requestId, seq }, at + TTL_MS);
+      if (at + TTL_MS > now) this.put(prefix, queue, jobId, requestId, seq, at);
     });
   }
 
@@ -103,73 +164,83 @@ export class MemoryRunStore implements RunStore {
     return this.lineageNow(job);
   }
 
-  /** As `lineage`, synchronously. */
-  lineageNow(job: JobKey): JobLineage | undefined {
+  /**
+   * As `lineage`, synchronously. With `linkedSince` (epoch ms), only a link written since: an
+   * older one may be about to be replaced by a link that has not been written yet.
+   */
+  lineageNow(job: JobKey, linkedSince?: number): JobLineage | undefined {
     const entry = this.entry(job);
-    return entry === undefined ? undefined : lineageOf(entry);
+    if (entry === undefined || (linkedSince !== undefined && entry.linkedAt + this.foundIn.since < linkedSince)) return undefined;
+    return lineageOf(entry);
   }
 
-  async saveRun(job: JobKey, attempt: number, json: string | null): Promise<void> {
+  async saveRun(job: JobKey, attempt: number, run: StoredRun | null): Promise<void> {
     const entry = this.entry(job);
     if (!entry) return;
-    if (json === null) entry.dropped += 1;
-    // By attempt (1-based, at most limits.maxRunsPerJob): an array of one costs a fraction of a Map.
-    else if (Number.isInteger(attempt) && attempt >= 1 && attempt <= MAX_ATTEMPTS) (entry.runs ??= [])[attempt - 1] = flat(json);
+    if (run === null) (entry.troubles ??= { dropped: 0, stalls: [] }).dropped += 1;
+    else if (Number.isInteger(attempt) && attempt >= 1 && attempt <= MAX_ATTEMPTS) keepRun(entry, attempt, run);
   }
 
   async noteStall(job: JobKey, at: number): Promise<void> {
     const entry = this.entry(job);
-    if (entry && (entry.stalls?.length ?? 0) < MAX_STALLS) (entry.stalls ??= []).push(at);
+    if (entry && (entry.troubles?.stalls.length ?? 0) < MAX_STALLS) (entry.troubles ??= { dropped: 0, stalls: [] }).stalls.push(at);
   }
 
   async read(jobs: readonly JobKey[]): Promise<Array<StoredJob | undefined>> {
     return jobs.map((job) => {
       const entry = this.entry(job);
       if (!entry) return undefined;
-      const runs: JobRun[] = [];
-      for (const json of entry.runs ?? []) if (json !== undefined) runs.push(JSON.parse(json) as JobRun);
-      return { lineage: lineageOf(entry), runs, droppedRuns: entry.dropped, stalls: [...(entry.stalls ?? [])] };
+      const stored = entry.runs;
+      const runs: JobRun[] = stored === undefined ? [] : Array.isArray(stored) ? stored.map(expandRun) : [expandRun(stored)];
+      return { lineage: lineageOf(entry), runs, droppedRuns: entry.troubles?.dropped ?? 0, stalls: [...(entry.troubles?.stalls ?? [])] };
     });
   }
 
   async close(): Promise<void> {
     this.recent = undefined;
-    this.young.clear();
-    this.old.clear();
+    this.young.jobs.clear();
+    this.old.jobs.clear();
   }
 
+  /** The job's entry, unless expired; `foundIn` is then its generation. */
   private entry(job: JobKey): Entry | undefined {
     this.indexRecent();
-    const key = memoryKey(job);
-    const entry = this.young.get(key) ?? this.old.get(key);
-    if (entry && entry.expiresAt <= this.now()) {
-      this.young.delete(key);
-      this.old.delete(key);
+    const { prefix, queue, jobId } = job;
+    let generation = this.young;
+    let entry = generation.jobs.get(prefix, queue, jobId);
+    if (entry === undefined) {
+      generation = this.old;
+      entry = generation.jobs.get(prefix, queue, jobId);
+    }
+    if (entry === undefined) return undefined;
+    if (entry.linkedAt + generation.since + TTL_MS <= this.now()) {
+      generation.jobs.delete(prefix, queue, jobId);
       return undefined;
     }
+    this.foundIn = generation;
     return entry;
   }
 }
 
-/**
- * The same string, flat: V8 builds `JSON.stringify` results and joined keys as trees of parts
- * (ropes), about a quarter larger than the text; kept as they are, a 1 KB run costs about twenty
- * 32-byte part headers more than its characters. Reading one character flattens it in place.
- */
-function flat(text: string): string {
-  text.charCodeAt(0);
-  return text;
+/** Keeps `run` as the job's attempt `attempt`, replacing what an earlier write of it kept. */
+function keepRun(entry: Entry, attempt: number, run: StoredRun): void {
+  const runs = entry.runs;
+  if (runs === undefined || (!Array.isArray(runs) && runs.attempt === attempt)) {
+    entry.runs = run;
+    return;
+  }
+  const list = Array.isArray(runs) ? runs : [runs];
+  let index = list.length;
+  while (index > 0 && list[index - 1]!.attempt >= attempt) index -= 1;
+  if (list[index]?.attempt === attempt) list[index] = run;
+  else list.splice(index, 0, run);
+  entry.runs = list;
 }
 
 function lineageOf(entry: Entry): JobLineage {
-  const link = entry.lineage;
-  if ('parent' in link) return link;
-  const { requestId, seq } = link;
+  const { link, seq } = entry;
   // Built for each reader, not kept: a worker asks once per attempt, the panel now and then.
-  return { requestId, parent: { kind: 'request', requestId, seq }, depth: 1 };
-}
-
-// A key in this process only: any unambiguous join will do, and encoding each part costs on every add.
-function memoryKey(job: { prefix: string; queue: string; jobId: string }): string {
-  return `${job.prefix}\u0000${job.queue}\u0000${job.jobId}`;
+  if (typeof link === 'string') return { requestId: link, parent: { kind: 'request', requestId: link, seq }, depth: 1 };
+  if (link instanceof FollowUpParent) return link.lineageOf(seq);
+  return link;
 }

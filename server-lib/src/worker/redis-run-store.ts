@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { JobLineage, JobRun } from '../protocol-runs.js';
 import { jobKeyString, type JobKey, type RunStore, type StoredJob } from './run-store.js';
+import { expandRun, type StoredRun } from './stored-run.js';
 
-// A job's hash: `link` (its lineage), `r:<attempt>` (one run each), `dropped`, `s:<epoch ms>` (stalls).
+// A job's hash: `link` (its lineage), `r:<attempt>` (one run each: the JSON of its stored form,
+// stored-run.ts, or of a whole JobRun from an older worker), `dropped`, `s:<epoch ms>` (stalls).
 // Runs and stalls are written only while the link is there, so nothing is kept of a job that is
 // not (or no longer) linked to a tracked request. KEYS: the hash. ARGV: ttl, field, value ('+1' counts).
 const WRITE_SCRIPT = `
@@ -52,8 +54,8 @@ export class RedisRunStore implements RunStore {
     return json === null ? undefined : (JSON.parse(json) as JobLineage);
   }
 
-  async saveRun(job: JobKey, attempt: number, json: string | null): Promise<void> {
-    await this.write(job, json === null ? 'dropped' : `r:${attempt}`, json ?? '+1');
+  async saveRun(job: JobKey, attempt: number, run: StoredRun | null): Promise<void> {
+    await this.write(job, run === null ? 'dropped' : `r:${attempt}`, run === null ? '+1' : JSON.stringify(run));
   }
 
   async noteStall(job: JobKey, at: number): Promise<void> {
@@ -92,7 +94,7 @@ function decode(fields: Record<string, string> | null): StoredJob | undefined {
   const runs: Array<[number, JobRun]> = [];
   const stalls: number[] = [];
   for (const [field, value] of Object.entries(fields)) {
-    if (field.startsWith('r:')) runs.push([Number(field.slice(2)), JSON.parse(value) as JobRun]);
+    if (field.startsWith('r:')) runs.push([Number(field.slice(2)), expandRun(JSON.parse(value) as StoredRun | JobRun)]);
     else if (field.startsWith('s:') && stalls.length < MAX_STALLS) stalls.push(Number(field.slice(2)));
   }
   runs.sort((a, b) => a[0] - b[0]);

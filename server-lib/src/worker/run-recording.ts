@@ -2,15 +2,16 @@ import { performance } from 'node:perf_hooks';
 import { createSummary, detectNPlusOne } from '../core/analyze.js';
 import { NOOP_BATCH, PendingBatch, type BatchRecording } from '../core/pending-batch.js';
 import { RequestScope } from '../core/request-scope.js';
-import { runDeferredWork } from '../core/deferred-work.js';
+import { deferWork, runDeferredWork } from '../core/deferred-work.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
 import type { CapturedTrace, EnqueueSpec } from '../core/scope.js';
 import type { TaskEntry } from '../core/task-entry.js';
 import type { JobLineage, JobRun, RunOutcome } from '../protocol-runs.js';
-import type { Snapshot } from '../protocol.js';
-import type { JobRunsContext } from './lineage.js';
+import type { RecordSummary, Snapshot } from '../protocol.js';
+import { linkFollowUpTasks, type JobRunsContext } from './lineage.js';
 import { describeError, MAX_LOG_LINE, pushNewest } from './run-outcome.js';
-import type { JobKey } from './run-store.js';
+import { FollowUpParent, type JobKey } from './run-store.js';
+import { storeRun, type RunnerInfo, type RunParts, type StoredRun } from './stored-run.js';
 import { clip } from '../core/clip.js';
 import { createTasks } from '../core/create-tasks.js';
 
@@ -28,14 +29,12 @@ function flushChanged(): void {
   for (const run of runs) run.flush();
 }
 
-type Decision = 'unknown' | 'tracked' | 'untracked';
-
-/** The worker that runs an attempt. */
-export interface RunnerInfo {
-  host: string;
-  pid: number;
-  name: string | null;
+/** Writes a finished run with the next batch of deferred work: off the worker's path to its next job. */
+function writeFinished(run: RunRecording): void {
+  run.write();
 }
+
+type Decision = 'unknown' | 'tracked' | 'untracked';
 
 /**
  * One attempt of one job in this worker: its run (start, end, outcome, error, progress, logs)
@@ -52,13 +51,18 @@ export interface RunnerInfo {
  * ```
  */
 export class RunRecording implements BatchRecording {
-  readonly record = { summary: createSummary(), tasks: [] as TaskEntry[] };
   readonly scope = new RequestScope(this);
   readonly startedAt = Date.now();
   private readonly startPerf = performance.now();
   private decision: Decision = 'unknown';
   private owner: JobRunsContext | undefined;
   private lineage: JobLineage | undefined;
+  /** What this attempt's follow-ups are linked to, made with the first of them. */
+  private followUpParent: FollowUpParent | undefined;
+  /** Made with the first enqueue: most attempts enqueue nothing, log nothing, report no progress. */
+  private held: { summary: RecordSummary; tasks: TaskEntry[] } | undefined;
+  private progress: JobRun['progress'] | undefined;
+  private logs: JobRun['logs'] | undefined;
   private phase: 'open' | 'finished' | 'closed' = 'open';
   private lateUntilPerf = Number.POSITIVE_INFINITY;
   private seq = 0;
@@ -72,8 +76,6 @@ export class RunRecording implements BatchRecording {
   private outcome: RunOutcome = 'running';
   private retried: boolean | null = null;
   private error: JobRun['error'] = null;
-  private readonly progress: JobRun['progress'] = { count: 0, updates: [] };
-  private readonly logs: JobRun['logs'] = { count: 0, lines: [] };
 
   constructor(private readonly runtime: TaskscopeRuntime, readonly job: JobKey, readonly attempt: number, private readonly runner: RunnerInfo) {}
 
@@ -83,7 +85,7 @@ export class RunRecording implements BatchRecording {
     if (owner === undefined || lineage === undefined) {
       this.decision = 'untracked';
       this.unlinked = [];
-      this.record.tasks = [];
+      if (this.held !== undefined) this.held.tasks = [];
       this.close();
       return;
     }
@@ -97,6 +99,11 @@ export class RunRecording implements BatchRecording {
 
   get decided(): boolean {
     return this.decision !== 'unknown';
+  }
+
+  /** The summary and tasks of what this attempt enqueued (see {@link BatchRecording}). */
+  get record(): { summary: RecordSummary; tasks: TaskEntry[] } {
+    return (this.held ??= { summary: createSummary(), tasks: [] });
   }
 
   /** Frames the instrumentation captures per enqueue itself (see `EnqueueRecorder.captureFrames`). */
@@ -130,14 +137,14 @@ export class RunRecording implements BatchRecording {
 
   addLog(line: unknown): void {
     if (this.decision === 'untracked') return;
-    pushNewest(this.logs, 'lines', { at: Date.now(), line: clip(String(line), MAX_LOG_LINE) }, this.runtime.options.limits.maxLogLines);
+    pushNewest((this.logs ??= { count: 0, lines: [] }), 'lines', { at: Date.now(), line: clip(String(line), MAX_LOG_LINE) }, this.runtime.options.limits.maxLogLines);
     this.changed();
   }
 
   addProgress(value: unknown): void {
     if (this.decision === 'untracked') return;
     const snapshot: Snapshot = this.runtime.serialize(value).value;
-    pushNewest(this.progress, 'updates', { at: Date.now(), value: snapshot }, this.runtime.options.limits.maxProgressUpdates);
+    pushNewest((this.progress ??= { count: 0, updates: [] }), 'updates', { at: Date.now(), value: snapshot }, this.runtime.options.limits.maxProgressUpdates);
     this.changed();
   }
 
@@ -154,7 +161,10 @@ export class RunRecording implements BatchRecording {
       this.lateUntilPerf = performance.now() + grace;
       this.runtime.lateWindows.add(this.scope, this.lateUntilPerf);
     }
-    this.flush();
+    // Written a moment later, while the worker waits on Redis for its next job, and after the
+    // deferred work already waiting (this attempt's last enqueues settling) has run. The debug
+    // API runs deferred work before it reads, so it never serves a finished run as running.
+    if (this.decision === 'tracked') deferWork(writeFinished, this, undefined);
   }
 
   /** Late window over: no more tasks, and the job's async context lets go of this run. */
@@ -163,17 +173,24 @@ export class RunRecording implements BatchRecording {
     this.scope.release();
   }
 
-  toJSON(): JobRun {
-    const { summary, tasks } = this.record;
+  /** The run as it stands, its tasks as they are held (`JSON.stringify` gives the wire's {@link JobRun}). */
+  parts(): RunParts {
+    const held = this.held;
     const threshold = this.runtime.options.nPlusOneThreshold;
     return {
       attempt: this.attempt, worker: this.runner, startedAt: this.startedAt, finishedAt: this.finishedAt, runMs: this.runMs,
-      outcome: this.outcome, retried: this.retried, error: this.error, progress: this.progress, logs: this.logs,
-      enqueued: summary.total === 0 ? null : {
-        summary, tasks, nPlusOne: tasks.length >= threshold ? detectNPlusOne(tasks, threshold) : [],
+      outcome: this.outcome, retried: this.retried, error: this.error,
+      progress: this.progress ?? { count: 0, updates: [] }, logs: this.logs ?? { count: 0, lines: [] },
+      enqueued: held === undefined || held.summary.total === 0 ? null : {
+        summary: held.summary, tasks: held.tasks, nPlusOne: held.tasks.length >= threshold ? detectNPlusOne(held.tasks, threshold) : [],
         droppedTasks: this.droppedTasks, beyondDepth: this.beyondDepth,
       },
     };
+  }
+
+  /** The wire's form of the run as it stands. */
+  toJSON(): JobRun {
+    return this.parts() as JobRun;
   }
 
   private track(specs: EnqueueSpec[], trace: CapturedTrace | undefined): PendingBatch {
@@ -192,22 +209,15 @@ export class RunRecording implements BatchRecording {
   private linkFollowUps(entries: readonly TaskEntry[]): void {
     const owner = this.owner;
     const lineage = this.lineage;
-    if (owner === undefined || lineage === undefined) return;
+    if (owner === undefined || lineage === undefined || entries.length === 0) return;
     const depth = lineage.depth + 1;
-    const links: Array<{ job: JobKey; lineage: JobLineage }> = [];
-    for (const entry of entries) {
-      if (entry.jobId === null || entry.duplicate === true) continue;
-      if (depth > owner.runtime.options.limits.maxLineageDepth) {
-        this.beyondDepth += 1;
-        continue;
-      }
-      const { prefix, queue, jobId } = this.job;
-      links.push({
-        job: { prefix: entry.prefix, queue: entry.queue, jobId: entry.jobId },
-        lineage: { requestId: lineage.requestId, parent: { kind: 'job', prefix, queue, jobId, attempt: this.attempt, seq: entry.seq }, depth },
-      });
+    if (depth > owner.runtime.options.limits.maxLineageDepth) {
+      for (const entry of entries) if (entry.jobId !== null && entry.duplicate !== true) this.beyondDepth += 1;
+      return;
     }
-    if (links.length > 0) owner.link(links);
+    const { prefix, queue, jobId } = this.job;
+    this.followUpParent ??= new FollowUpParent(lineage.requestId, prefix, queue, jobId, this.attempt, depth);
+    linkFollowUpTasks(owner, this.followUpParent, entries);
   }
 
   /** Something changed: written within {@link FLUSH_MS}, so a short attempt is written once, when it ends. */
@@ -219,26 +229,31 @@ export class RunRecording implements BatchRecording {
     flushTimer.unref();
   }
 
-  /** Writes the run now (at its end, or from the shared timer). */
+  /** Writes the run now, with the enqueues settled a moment ago (from the shared timer). */
   flush(): void {
     // Enqueues settled a moment ago are part of this write, not the reason for one more.
     runDeferredWork();
+    this.write();
+  }
+
+  /** Writes the run as it stands, in its stored form (stored-run.ts). */
+  write(): void {
     changedRuns.delete(this);
     const owner = this.owner;
     if (this.decision !== 'tracked' || owner === undefined) return;
-    let json: string | null;
+    let stored: StoredRun | null;
     if (this.attempt > owner.runtime.options.limits.maxRunsPerJob) {
       if (this.droppedNoted) return;
       this.droppedNoted = true;
-      json = null;
+      stored = null;
     } else {
       try {
-        json = JSON.stringify(this);
+        stored = storeRun(this.parts());
       } catch (error) {
         this.warn('run-json', 'could not record a job run', error);
         return;
       }
     }
-    owner.runs.saveRun(this.job, this.attempt, json).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
+    owner.runs.saveRun(this.job, this.attempt, stored).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
   }
 }

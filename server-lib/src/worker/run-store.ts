@@ -1,4 +1,5 @@
 import type { JobLineage, JobRun } from '../protocol-runs.js';
+import type { StoredRun } from './stored-run.js';
 
 /** Where a job lives in BullMQ: its key prefix, queue name and id. */
 export interface JobKey {
@@ -18,6 +19,28 @@ export interface StoredJob {
 }
 
 /**
+ * The job whose attempt enqueued follow-ups, as each follow-up's lineage names it: one object
+ * per attempt, shared by all its follow-ups (a store in memory keeps it instead of a lineage each).
+ */
+export class FollowUpParent {
+  constructor(
+    readonly requestId: string,
+    readonly prefix: string,
+    readonly queue: string,
+    readonly jobId: string,
+    readonly attempt: number,
+    /** The follow-ups' depth: the parent's plus one. */
+    readonly depth: number,
+  ) {}
+
+  /** The lineage of the follow-up that is task `seq` of this attempt. */
+  lineageOf(seq: number): JobLineage {
+    const { requestId, prefix, queue, jobId, attempt, depth } = this;
+    return { requestId, parent: { kind: 'job', prefix, queue, jobId, attempt, seq }, depth };
+  }
+}
+
+/**
  * Where job links and runs live, next to the records of the same store: the link of a job to
  * its lineage (written when the request or job that enqueued it sees the add settle), and one
  * entry per attempt. Every method is async so the store can be shared by processes; none is
@@ -26,7 +49,7 @@ export interface StoredJob {
  * @example
  * ```ts
  * await runs.link([{ job: { prefix: 'bull', queue: 'emails', jobId: '12' }, lineage }]);
- * await runs.saveRun(job, 1, JSON.stringify(run));
+ * await runs.saveRun(job, 1, storeRun(recording.parts()));
  * const [stored] = await runs.read([job]);
  * ```
  */
@@ -35,11 +58,11 @@ export interface RunStore {
   link(entries: ReadonlyArray<{ job: JobKey; lineage: JobLineage }>): Promise<void>;
   /** The job's lineage, `undefined` when it is not linked to a tracked request. */
   lineage(job: JobKey): Promise<JobLineage | undefined>;
-  /** Stores one attempt's run (its JSON) under its attempt number; `json` null counts the run as dropped. */
-  saveRun(job: JobKey, attempt: number, json: string | null): Promise<void>;
+  /** Stores one attempt's run (see stored-run.ts) under its attempt number; `null` counts the run as dropped. */
+  saveRun(job: JobKey, attempt: number, run: StoredRun | null): Promise<void>;
   /** Notes that a worker found the job stalled; ignored for a job that is not linked. */
   noteStall(job: JobKey, at: number): Promise<void>;
-  /** What is kept about each job, in order; `undefined` for a job never linked (or expired). */
+  /** What is kept about each job, in order, runs as the wire shows them; `undefined` for a job never linked (or expired). */
   read(jobs: readonly JobKey[]): Promise<Array<StoredJob | undefined>>;
   close?(): Promise<void>;
 }

@@ -6,7 +6,8 @@
 import { hostname } from 'node:os';
 import { activeJobRuns, type JobRunsContext } from './lineage.js';
 import { outcomeOf } from './run-outcome.js';
-import { RunRecording, type RunnerInfo } from './run-recording.js';
+import { RunRecording } from './run-recording.js';
+import type { RunnerInfo } from './stored-run.js';
 import type { JobKey } from './run-store.js';
 import type { JobLineage } from '../protocol-runs.js';
 
@@ -47,10 +48,19 @@ export interface ActiveRun {
 }
 
 let runner: RunnerInfo | undefined;
+// One object per worker name, shared by every run stored in this process's memory.
+const named = new Map<string, RunnerInfo>();
+const MAX_NAMED = 100;
 function runnerOf(worker: WorkerLike): RunnerInfo {
   runner ??= { host: hostname(), pid: process.pid, name: null };
   const name = typeof worker.opts?.name === 'string' ? worker.opts.name : null;
-  return name === null ? runner : { ...runner, name };
+  if (name === null) return runner;
+  let info = named.get(name);
+  if (info === undefined) {
+    info = { ...runner, name };
+    if (named.size < MAX_NAMED) named.set(name, info);
+  }
+  return info;
 }
 
 /** The job's place in BullMQ, as the worker processing it sees it. */
@@ -116,7 +126,7 @@ export function startRun(worker: WorkerLike, job: JobLike): ActiveRun | undefine
   const key = jobKeyOf(worker, String(job.id));
   const attempt = typeof job.attemptsStarted === 'number' && job.attemptsStarted > 0 ? job.attemptsStarted : (job.attemptsMade ?? 0) + 1;
   for (const context of contexts) {
-    const lineage = context.localLineage(key);
+    const lineage = context.localLineage(key, job.timestamp);
     if (lineage === undefined) continue;
     const run = new RunRecording(context.runtime, key, attempt, runnerOf(worker));
     run.decide(context, lineage);
