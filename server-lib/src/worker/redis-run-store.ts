@@ -55,7 +55,9 @@ export class RedisRunStore implements RunStore {
   }
 
   async saveRun(job: JobKey, attempt: number, run: StoredRun | null): Promise<void> {
-    await this.write(job, run === null ? 'dropped' : `r:${attempt}`, run === null ? '+1' : JSON.stringify(run));
+    // The whole JobRun, as workers before the compact form wrote it: web apps and workers of
+    // two versions share one Redis during a rolling deploy, and each reads what the other wrote.
+    await this.write(job, run === null ? 'dropped' : `r:${attempt}`, run === null ? '+1' : JSON.stringify(expandRun(run)));
   }
 
   async noteStall(job: JobKey, at: number): Promise<void> {

@@ -64,6 +64,9 @@ describe('Workers in another process with instrumentWorkers({ store: RedisStore 
     const order = await jobRuns(app.url, names.orders, tree.jobs[0].jobId);
     expect(order.runs[0]).toMatchObject({ outcome: 'completed', worker: { pid: child.pid } });
     expect(order.runs[0].logs.lines[0].line).toBe(`order 9 in pid ${child.pid}`);
+    // Stored whole, as workers of earlier versions wrote runs: a web app of either version reads it.
+    const raw = await client.hget(`${namespace}:job:bull:${names.orders}:${tree.jobs[0].jobId}`, 'r:1');
+    expect(JSON.parse(raw!)).toEqual(order.runs[0]);
   });
 
   it('shows the attempt of a worker that died as stalled, and the attempt that took over', async () => {
