@@ -44,4 +44,14 @@ describe('createLateWindows()', () => {
     expect(windows.size()).toBe(1);
     windows.stop();
   });
+
+  it('holds job runs\' windows weakly, and still closes the ones alive, early past its capacity', () => {
+    const closed: string[] = [];
+    const windows = createLateWindows(1, Number.POSITIVE_INFINITY, { weak: true });
+    const first = owner('run 1', closed);
+    windows.add(first, performance.now() + 60_000);
+    windows.add(owner('run 2', closed), performance.now() + 60_000);
+    expect(closed).toEqual(['run 1 early']);
+    windows.stop();
+  });
 });

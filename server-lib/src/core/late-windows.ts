@@ -15,6 +15,12 @@ const SWEEP_MS = 1_000;
 export const MAX_OPEN_WINDOWS = 1_000;
 /** JSON size of the records whose windows are open, at most (a few very large records close first). */
 export const MAX_OPEN_BYTES = 16 * 1024 * 1024;
+/**
+ * Job runs' late windows open at once, at most. They are held weakly (a finished run's recording
+ * is written to the run store at once; only a context still holding it needs letting go), so
+ * many cost little: 10,000 is 30 s of 333 jobs/s.
+ */
+export const MAX_OPEN_RUN_WINDOWS = 10_000;
 
 /** The open late windows of one Taskscope instance. */
 export interface LateWindows {
@@ -32,7 +38,8 @@ export interface LateWindows {
  * its window closes. Bounded by count and by size: past either bound the oldest window closes
  * early (`release(true)`: its record's `lateUntil` then says when), so a burst of requests
  * holds no more than the newest {@link MAX_OPEN_WINDOWS} — no reference per request for the GC
- * to track, nothing growing with the request rate.
+ * to track, nothing growing with the request rate. `weak` holds the items through WeakRefs
+ * instead (job runs, whose recordings are in the run store already).
  *
  * @example
  * ```ts
@@ -40,8 +47,9 @@ export interface LateWindows {
  * windows.add(recording, performance.now() + 30_000, 2_048);
  * ```
  */
-export function createLateWindows(capacity = MAX_OPEN_WINDOWS, maxBytes = MAX_OPEN_BYTES): LateWindows {
-  let items: Array<Closable | undefined> = new Array(capacity);
+export function createLateWindows(capacity = MAX_OPEN_WINDOWS, maxBytes = MAX_OPEN_BYTES, options: { weak?: boolean } = {}): LateWindows {
+  const weak = options.weak === true;
+  let items: Array<Closable | WeakRef<Closable> | undefined> = new Array(capacity);
   let untils = new Float64Array(capacity);
   let sizes = new Float64Array(capacity);
   let head = 0;
@@ -50,7 +58,8 @@ export function createLateWindows(capacity = MAX_OPEN_WINDOWS, maxBytes = MAX_OP
   let timer: NodeJS.Timeout | undefined;
 
   function closeOldest(early: boolean): void {
-    const item = items[head];
+    const held = items[head];
+    const item = weak ? (held as WeakRef<Closable> | undefined)?.deref() : (held as Closable | undefined);
     items[head] = undefined;
     bytes -= sizes[head]!;
     head = head + 1 === capacity ? 0 : head + 1;
@@ -71,7 +80,7 @@ export function createLateWindows(capacity = MAX_OPEN_WINDOWS, maxBytes = MAX_OP
     add(item, until, size = 0) {
       while (count > 0 && (count === capacity || bytes + size > maxBytes)) closeOldest(true);
       const slot = (head + count) % capacity;
-      items[slot] = item;
+      items[slot] = weak ? new WeakRef(item) : item;
       untils[slot] = until;
       sizes[slot] = size;
       count += 1;

@@ -7,7 +7,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { SaveMeta, Store } from '../store/store.js';
 import type { RequestRecord } from '../protocol.js';
 import type { CapturedTrace } from './scope.js';
-import { createLateWindows, MAX_OPEN_BYTES, MAX_OPEN_WINDOWS, type LateWindows } from './late-windows.js';
+import { createLateWindows, MAX_OPEN_BYTES, MAX_OPEN_RUN_WINDOWS, MAX_OPEN_WINDOWS, type LateWindows } from './late-windows.js';
 import { createRecordSaver } from './record-saver.js';
 
 
@@ -23,6 +23,8 @@ export interface TaskscopeRuntime {
   callerStack(trace: CapturedTrace): DeferredStack;
   /** Closes requests' late windows (one shared timer). */
   readonly lateWindows: LateWindows;
+  /** Closes job runs' late windows: apart, so a busy worker never closes a request's early. */
+  readonly runLateWindows: LateWindows;
   /** Saves a record without letting a slow or dead store hold the response (see record-saver.ts). */
   saveRecord(record: RequestRecord, meta: SaveMeta): Promise<void> | undefined;
   /** A record by id: this process's unsaved ones first, then the store's. */
@@ -65,6 +67,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     },
     callerStack: (trace) => deferStack(trace, stackOptions),
     lateWindows: lateWindowsFor(store),
+    runLateWindows: createLateWindows(MAX_OPEN_RUN_WINDOWS, Number.POSITIVE_INFINITY, { weak: true }),
     saveRecord: (record, meta) => saver.save(record, meta),
     async readRecord(id) {
       return saver.unsaved(id) ?? store.get(id);

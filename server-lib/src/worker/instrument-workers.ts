@@ -55,6 +55,7 @@ export function instrumentWorkers(options: WorkerInstrumentationOptions = {}): W
       stop();
       undoEnqueue();
       runtime.lateWindows.stop();
+      runtime.runLateWindows.stop();
       if (!resolved.store) await runtime.store.close?.();
     },
   };

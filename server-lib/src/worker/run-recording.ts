@@ -159,7 +159,7 @@ export class RunRecording implements BatchRecording {
       this.phase = 'finished';
       const grace = this.runtime.options.limits.lateGraceMs;
       this.lateUntilPerf = performance.now() + grace;
-      this.runtime.lateWindows.add(this.scope, this.lateUntilPerf);
+      this.runtime.runLateWindows.add(this.scope, this.lateUntilPerf);
     }
     // Written a moment later, while the worker waits on Redis for its next job, and after the
     // deferred work already waiting (this attempt's last enqueues settling) has run. The debug
