@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createTaskscope, type Taskscope } from '../core/create-taskscope.js';
 import type { TaskscopeOptions } from '../core/options.js';
+import { finishAtHead } from './finish-at-head.js';
 import { holdResponseUntilFinished } from './hold-response.js';
 import { apiRequest, CORS_HEADERS, pathOf } from './shared.js';
 
@@ -38,7 +39,9 @@ export function taskscope(options?: TaskscopeOptions): TaskscopeMiddleware {
     if (core.api?.owns(pathOf(url))) return serveApi(core, req, res, url, next);
     const tracked = core.track(req.method ?? 'GET', url);
     if (!tracked) return next();
-    holdResponseUntilFinished(res, tracked);
+    // A store that saves at once (the MemoryStore) needs nothing held: the head takes the headers.
+    if (tracked.endsAtOnce) finishAtHead(res, tracked);
+    else holdResponseUntilFinished(res, tracked);
     // Body parsers call `next` from the request's stream events, which Node ≥ 20.19 emits in
     // this scope even for a body arriving after the head (tested).
     tracked.run(next);

@@ -63,8 +63,19 @@ function serveApi(app: FastifyInstance, core: Taskscope): void {
   app.route({ method: API_METHODS, url: `${prefix}/*`, handler });
 }
 
+/** A reply as a header target: Fastify's setter is `header`. */
+class ReplyHeaders {
+  constructor(private readonly reply: FastifyReply) {}
+  getHeader(name: string): unknown {
+    return this.reply.getHeader(name);
+  }
+  setHeader(name: string, value: string): void {
+    this.reply.header(name, value);
+  }
+}
+
 function setHeaders(reply: FastifyReply, headers: Parameters<typeof setTrackingHeaders>[1]): void {
-  setTrackingHeaders({ get: (name) => reply.getHeader(name), set: (name, value) => reply.header(name, value) }, headers);
+  setTrackingHeaders(new ReplyHeaders(reply), headers);
 }
 
 /**

@@ -34,8 +34,8 @@ export function holdResponseUntilFinished(res: ServerResponse, tracked: TrackedR
       // Only ours: a wrapper a later middleware put on top (compression, on-headers) stays, and
       // ours then passes calls through.
       if (own[name] !== patched[name]) continue;
-      delete own[name];
-      if (own[name] !== originals[name]) own[name] = originals[name];
+      // Assigned back, not deleted: a delete would make the response a slow dictionary object.
+      own[name] = originals[name];
     }
   };
 
@@ -57,7 +57,7 @@ export function holdResponseUntilFinished(res: ServerResponse, tracked: TrackedR
   };
 
   const setHeaders = (headers: TrackingHeaders): void => {
-    if (!res.headersSent) setTrackingHeaders({ get: (n) => res.getHeader(n), set: (n, v) => res.setHeader(n, v) }, headers);
+    if (!res.headersSent) setTrackingHeaders(res, headers);
   };
 
   /** True when the record is stored already (the MemoryStore): the call goes straight through. */

@@ -5,25 +5,26 @@ import { DEBUG_ID_HEADER, DEBUG_URL_HEADER, SERVER_TIMING_HEADER } from '../prot
 
 /** What every adapter needs to write the three headers, whatever its response object. */
 export interface HeaderTarget {
-  get(name: string): unknown;
-  set(name: string, value: string): void;
+  getHeader(name: string): unknown;
+  setHeader(name: string, value: string): unknown;
 }
 
 /**
  * Sets `X-Debug-Id` and `X-Debug-Url`, and appends our `Server-Timing` entries to the app's own
- * (several metrics in one header are comma-separated, per the Server-Timing spec).
+ * (several metrics in one header are comma-separated, per the Server-Timing spec). Node's
+ * `ServerResponse` is a target as it is: no object or closure made per response.
  *
  * @example
  * ```ts
- * setTrackingHeaders({ get: (n) => res.getHeader(n), set: (n, v) => res.setHeader(n, v) }, headers);
+ * setTrackingHeaders(res, headers);
  * ```
  */
 export function setTrackingHeaders(target: HeaderTarget, headers: TrackingHeaders): void {
-  target.set(DEBUG_ID_HEADER, headers[DEBUG_ID_HEADER]);
-  target.set(DEBUG_URL_HEADER, headers[DEBUG_URL_HEADER]);
-  const existing = target.get(SERVER_TIMING_HEADER);
+  target.setHeader(DEBUG_ID_HEADER, headers[DEBUG_ID_HEADER]);
+  target.setHeader(DEBUG_URL_HEADER, headers[DEBUG_URL_HEADER]);
+  const existing = target.getHeader(SERVER_TIMING_HEADER);
   const appTiming = Array.isArray(existing) ? existing.join(', ') : existing === undefined || existing === null ? '' : String(existing);
-  target.set(SERVER_TIMING_HEADER, appTiming ? `${appTiming}, ${headers.serverTiming}` : headers.serverTiming);
+  target.setHeader(SERVER_TIMING_HEADER, appTiming ? `${appTiming}, ${headers.serverTiming}` : headers.serverTiming);
 }
 
 /** `/a/b` of `/a/b?c=d`, still percent-encoded, as the debug API expects it. */

@@ -24,6 +24,8 @@ export interface TrackedRequest {
    * every response. A promise when the store is a shared one (a bounded wait, as for `finish`).
    */
   end(status: number): TrackingHeaders | Promise<TrackingHeaders>;
+  /** True when {@link end} hands the headers back at once (the store saves before it returns). */
+  readonly endsAtOnce: boolean;
   /**
    * Corrects the recorded status to what went on the wire, when the framework changed it after
    * `finish` (an error handler mapping the error to another status). Saves again if it changed.

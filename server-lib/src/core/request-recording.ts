@@ -68,6 +68,10 @@ export class RequestRecording implements TrackedRequest {
     };
   }
 
+  get endsAtOnce(): boolean {
+    return this.runtime.savesAtOnce;
+  }
+
   /** Frames the instrumentation captures per enqueue (see `EnqueueRecorder.captureFrames`). */
   get captureFrames(): number {
     const { options } = this.runtime;

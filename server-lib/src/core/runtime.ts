@@ -25,6 +25,8 @@ export interface TaskscopeRuntime {
   readonly lateWindows: LateWindows;
   /** Closes job runs' late windows: apart, so a busy worker never closes a request's early. */
   readonly runLateWindows: LateWindows;
+  /** True when `saveRecord` saves before it returns (the MemoryStore): nothing to wait for. */
+  readonly savesAtOnce: boolean;
   /** Saves a record without letting a slow or dead store hold the response (see record-saver.ts). */
   saveRecord(record: RequestRecord, meta: SaveMeta): Promise<void> | undefined;
   /** A record by id: this process's unsaved ones first, then the store's. */
@@ -68,6 +70,7 @@ export function createRuntime(options: ResolvedOptions, log: TaskscopeLog = crea
     callerStack: (trace) => deferStack(trace, stackOptions),
     lateWindows: lateWindowsFor(store),
     runLateWindows: createLateWindows(MAX_OPEN_RUN_WINDOWS, Number.POSITIVE_INFINITY, { weak: true }),
+    savesAtOnce: store instanceof MemoryStore,
     saveRecord: (record, meta) => saver.save(record, meta),
     async readRecord(id) {
       return saver.unsaved(id) ?? store.get(id);

@@ -42,9 +42,9 @@ describe.each([['Express 5', express], ['Express 4', express4 as typeof express]
     await queue.close();
   });
 
-  async function start(setUp: (app: express.Express) => void): Promise<AdapterApp> {
+  async function start(setUp: (app: express.Express) => void, store: Store = slowStore()): Promise<AdapterApp> {
     const expressApp = createApp();
-    const middleware: TaskscopeMiddleware = taskscope({ store: slowStore() });
+    const middleware: TaskscopeMiddleware = taskscope({ store });
     expressApp.use(middleware);
     setUp(expressApp);
     app = await listen(expressApp, middleware.taskscope, () => middleware.close());
@@ -120,6 +120,42 @@ describe.each([['Express 5', express], ['Express 4', express4 as typeof express]
       });
       expressApp.get('/', (_req, res) => { res.send('ok'); });
     });
+    const response = await fetch(`${app!.url}/`);
+    expect(response.headers.get('x-response-time')).toBe('1ms');
+    expect(response.headers.get('x-debug-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await response.text()).toBe('ok');
+  });
+
+  it('with the MemoryStore, holds nothing: the head takes the headers, and the response keeps its own methods', async () => {
+    let own: string[] = [];
+    let written: boolean | undefined;
+    await start((expressApp) => {
+      expressApp.get('/', (_req, res) => {
+        res.on('finish', () => { own = ['writeHead', 'write', 'end', 'flushHeaders'].filter((name) => Object.hasOwn(res, name) && (res as never)[name] !== Object.getPrototypeOf(res)[name]); });
+        written = res.write('o'); // true, as without Taskscope: nothing is held back
+        res.end('k');
+      });
+    }, new MemoryStore());
+    const response = await fetch(`${app!.url}/`);
+    expect(response.headers.get('x-debug-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('server-timing')).toMatch(/taskscope;desc=/);
+    expect(await response.text()).toBe('ok');
+    expect(written).toBe(true);
+    expect(own).toEqual([]);
+  });
+
+  it('with the MemoryStore, leaves a response wrapper of a later middleware working', async () => {
+    await start((expressApp) => {
+      expressApp.use((_req, res, next) => {
+        const writeHead = res.writeHead;
+        res.writeHead = function (this: express.Response, ...args: Parameters<typeof writeHead>) {
+          this.setHeader('x-response-time', '1ms');
+          return writeHead.apply(this, args);
+        } as typeof writeHead;
+        next();
+      });
+      expressApp.get('/', (_req, res) => { res.send('ok'); });
+    }, new MemoryStore());
     const response = await fetch(`${app!.url}/`);
     expect(response.headers.get('x-response-time')).toBe('1ms');
     expect(response.headers.get('x-debug-id')).toMatch(/^[0-9a-f-]{36}$/);
