@@ -31,12 +31,18 @@ async function request(core: Taskscope, handler: () => void = () => {}): Promise
   return tracked.id;
 }
 
+/** An app whose store keeps more records than windows stay open (2,000 against 1,000). */
+function app(): { store: MemoryStore; core: Taskscope; queue: Queue } {
+  const store = new MemoryStore({ maxRecords: 2_000 });
+  const core = createTaskscope({ enabled: true, store });
+  const queue = new Queue(freshQueueName('late'), { connection: redisConnection() });
+  closables.push(core, queue);
+  return { store, core, queue };
+}
+
 describe('the late window of a request', () => {
   it('closes early once 1,000 newer requests have theirs open, and the record says when', async () => {
-    const store = new MemoryStore({ maxRecords: 2_000 });
-    const core = createTaskscope({ enabled: true, store });
-    const queue = new Queue(freshQueueName('late'), { connection: redisConnection() });
-    closables.push(core, queue);
+    const { store, core, queue } = app();
     const late = lateJob(queue, 'too-late');
     const first = await request(core, late.handler);
     const opened = (await store.get(first))!.lateUntil!;
@@ -51,10 +57,7 @@ describe('the late window of a request', () => {
   });
 
   it('stays open for a late job while fewer newer requests came', async () => {
-    const store = new MemoryStore({ maxRecords: 2_000 });
-    const core = createTaskscope({ enabled: true, store });
-    const queue = new Queue(freshQueueName('late'), { connection: redisConnection() });
-    closables.push(core, queue);
+    const { store, core, queue } = app();
     const late = lateJob(queue, 'in-time');
     const first = await request(core, late.handler);
     for (let i = 0; i < 999; i += 1) await request(core);

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { TrackedRequest, TrackingHeaders } from '../core/create-taskscope.js';
+import type { TrackedRequest } from '../core/create-taskscope.js';
 import { setTrackingHeaders } from './shared.js';
 
 type Held = 'writeHead' | 'flushHeaders' | 'write' | 'end';
@@ -7,7 +7,9 @@ const HELD: readonly Held[] = ['writeHead', 'flushHeaders', 'write', 'end'];
 
 /**
  * Finishes `tracked` when the response's head is about to go out, and holds the head (and any
- * body written meanwhile, in order) until the record is stored and the three headers are set.
+ * body written meanwhile, in order) until the record is stored and the three headers are set:
+ * for a store that saves in the background (a store that saves at once needs only
+ * `finishAtHead`).
  * For frameworks with no "before the response" hook that every path goes through (Express:
  * `res.send`, `res.end`, `res.sendFile`, `pipe`, the error handler, finalhandler all end in one
  * of these four methods). The status recorded is the one the head carries: what the client gets.
@@ -27,7 +29,7 @@ export function holdResponseUntilFinished(res: ServerResponse, tracked: TrackedR
   let state: 'idle' | 'holding' | 'done' = 'idle';
   let awaitsDrain = false;
 
-  const restore = (): void => {
+  const release = (): void => {
     state = 'done';
     const own = res as unknown as Record<Held, unknown>;
     for (const name of HELD) {
@@ -37,10 +39,6 @@ export function holdResponseUntilFinished(res: ServerResponse, tracked: TrackedR
       // Assigned back, not deleted: a delete would make the response a slow dictionary object.
       own[name] = originals[name];
     }
-  };
-
-  const release = (): void => {
-    restore();
     let drained = true;
     for (const [name, args] of held) {
       try {
@@ -56,52 +54,37 @@ export function holdResponseUntilFinished(res: ServerResponse, tracked: TrackedR
     if (awaitsDrain && drained) res.emit('drain');
   };
 
-  const setHeaders = (headers: TrackingHeaders): void => {
-    if (!res.headersSent) setTrackingHeaders(res, headers);
-  };
-
-  /** True when the record is stored already (the MemoryStore): the call goes straight through. */
-  const finishedNow = (name: Held, args: unknown[]): boolean => {
-    if (state !== 'idle') return false;
-    const status = name === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode;
-    let ended: TrackingHeaders | Promise<TrackingHeaders>;
-    try {
-      ended = tracked.end(status);
-    } catch {
-      ended = Promise.reject(new Error('taskscope could not finish the request'));
-    }
-    if (ended instanceof Promise) {
-      state = 'holding';
-      ended.then(setHeaders, () => undefined).finally(release);
-      return false;
-    }
-    setHeaders(ended);
-    restore();
-    return true;
-  };
-
   const hold = (name: Held, args: unknown[]): void => {
     held.push([name, args]);
+    if (state !== 'idle') return;
+    state = 'holding';
+    const status = name === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode;
+    tracked.finish(status).then(
+      (headers) => {
+        if (!res.headersSent) setTrackingHeaders(res, headers);
+      },
+      () => undefined,
+    ).finally(release);
   };
 
   const patched = {
     writeHead(this: ServerResponse, ...args: unknown[]) {
-      if (state === 'done' || finishedNow('writeHead', args)) return (originals.writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+      if (state === 'done') return (originals.writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
       hold('writeHead', args);
       return this;
     },
     flushHeaders(this: ServerResponse) {
-      if (state === 'done' || finishedNow('flushHeaders', [])) return originals.flushHeaders.call(this);
+      if (state === 'done') return originals.flushHeaders.call(this);
       hold('flushHeaders', []);
     },
     write(this: ServerResponse, ...args: unknown[]) {
-      if (state === 'done' || finishedNow('write', args)) return (originals.write as (...a: unknown[]) => boolean).apply(this, args);
+      if (state === 'done') return (originals.write as (...a: unknown[]) => boolean).apply(this, args);
       hold('write', args);
       awaitsDrain = true;
       return false;
     },
     end(this: ServerResponse, ...args: unknown[]) {
-      if (state === 'done' || finishedNow('end', args)) return (originals.end as (...a: unknown[]) => ServerResponse).apply(this, args);
+      if (state === 'done') return (originals.end as (...a: unknown[]) => ServerResponse).apply(this, args);
       hold('end', args);
       return this;
     },
