@@ -72,7 +72,8 @@ export class WsTracker {
 
   async list(limit: number): Promise<WsConnectionItem[]> {
     this.evict();
-    const local = [...this.connections.values()].map((connection) => connection.item());
+    // Newest first, also among connections opened in the same millisecond (the sort is stable).
+    const local = [...this.connections.values()].reverse().map((connection) => connection.item());
     const items = new Map(local.map((item) => [item.id, item]));
     if (this.shared) {
       for (const item of await this.shared.list(limit)) if (!items.has(item.id)) items.set(item.id, item);
