@@ -134,7 +134,7 @@ describe.each([
     await panel.click(`${JOB_ROWS}[data-seq="3"]`);
     // Beside the open detail the job table still shows whole names, also on a narrow DevTools (the request list gives way).
     await panel.waitForSelector(RUNS);
-    expect(await panel.$eval(`${JOB_ROWS}[data-seq="2"] td.name`, (el) => ({ text: el.textContent, cut: el.scrollWidth > el.clientWidth })))
+    expect(await panel.$eval(`${JOB_ROWS}[data-seq="2"] td.name`, (el) => ({ text: el.textContent?.trim(), cut: el.scrollWidth > el.clientWidth })))
       .toEqual({ text: 'send-review-reminder', cut: false });
     await waitForTexts(panel, `${RUNS} ul[aria-label^="Jobs enqueued"] li`, [/^reserve-stock warehouse completed/, /^reserve-stock warehouse completed/, /^reserve-stock warehouse completed/]);
     await waitForText(panel, `${RUNS} [data-testid="n-plus-one"]`, /reserve-stock on queue warehouse enqueued 3× one by one from src\/processors\.ts:\d+ in \S*checkFraud/);
