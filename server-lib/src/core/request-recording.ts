@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRecordId } from './record-id.js';
 import { performance } from 'node:perf_hooks';
 import { createSummary, detectNPlusOne } from './analyze.js';
 import { PROTOCOL_VERSION, type NPlusOneGroup, type RecordSummary, type RequestRecord } from '../protocol.js';
@@ -37,7 +37,7 @@ export type HeldRecord = Omit<RequestRecord, 'tasks'> & { tasks: TaskEntry[] };
  * ```
  */
 export class RequestRecording implements TrackedRequest {
-  readonly id = randomUUID();
+  readonly id = newRecordId();
   readonly record: HeldRecord;
   /** What the request's async context holds: lets go of this recording once the late window closes. */
   readonly scope = new RequestScope(this);
