@@ -16,6 +16,7 @@ import { linkSettledTasks } from '../worker/lineage.js';
 
 const RECORD_BYTES = 600;
 const EMPTY_SUMMARY: RecordSummary = Object.freeze({ ...createSummary(), byQueue: Object.freeze(createSummary().byQueue), byName: Object.freeze(createSummary().byName) });
+const NOTHING_CHANGED: TaskEntry[] = Object.freeze([]) as unknown as TaskEntry[];
 const NO_GROUPS: NPlusOneGroup[] = Object.freeze([]) as unknown as NPlusOneGroup[];
 
 /** A recording takes tasks while open, late ones once finished, none once the grace period is over. */
@@ -46,8 +47,9 @@ export class RequestRecording implements TrackedRequest {
   private seq = 0;
   private saveQueued = false;
   private lateUntilPerf = Number.POSITIVE_INFINITY;
-  // Tasks added or changed since the last save: a shared store writes only those.
-  private changed: TaskEntry[] = [];
+  // Tasks added or changed since the last save: a shared store writes only those. A new array
+  // only once there is one: most recordings never change after their save, and the store keeps them.
+  private changed: TaskEntry[] = NOTHING_CHANGED;
   private saves = 0;
   private saving = false;
   /** The record's JSON size as of its last save (an estimate). */
@@ -155,7 +157,7 @@ export class RequestRecording implements TrackedRequest {
     linkSettledTasks(this.runtime, this.id, entries); // job runs (issue 11): each new job is linked to this request
     this.record.revision += 1;
     if (this.phase === 'open') return;
-    for (const entry of entries) if (entry.seq <= this.record.tasks.length) this.changed.push(entry);
+    for (const entry of entries) if (entry.seq <= this.record.tasks.length) this.markChanged(entry);
     this.queueSave();
   }
 
@@ -171,15 +173,22 @@ export class RequestRecording implements TrackedRequest {
     const batch = createTasks(this.runtime, specs, trace, { lastSeq: this.seq, startPerf: this.startPerf, late, summary: record.summary });
     this.seq += specs.length;
     record.revision += 1;
-    for (const entry of batch) {
-      if (record.tasks.length < max) {
-        record.tasks.push(entry);
-        if (late) this.changed.push(entry);
-      } else {
-        record.droppedTasks += 1;
+    // The first call's tasks in an array of their own size (a pushed-to empty array takes room for
+    // 17): the store keeps the record, and most requests enqueue once.
+    if (record.tasks.length === 0 && batch.length <= max) record.tasks = batch.slice();
+    else {
+      for (const entry of batch) {
+        if (record.tasks.length < max) record.tasks.push(entry);
+        else record.droppedTasks += 1;
       }
     }
+    if (late) for (const entry of batch) if (entry.seq <= record.tasks.length) this.markChanged(entry);
     return new PendingBatch(this, batch, specs);
+  }
+
+  private markChanged(entry: TaskEntry): void {
+    if (this.changed === NOTHING_CHANGED) this.changed = [];
+    this.changed.push(entry);
   }
 
   /** Late changes (new tasks, results of tasks begun in time) are saved together once the current burst of work is done. */
@@ -222,7 +231,7 @@ export class RequestRecording implements TrackedRequest {
     }
     this.bytes = bytes;
     const changed = first ? undefined : this.changed;
-    this.changed = [];
+    this.changed = NOTHING_CHANGED;
     this.saves += 1;
     if (compactLater) this.queueSave();
     return runtime.saveRecord(record, { bytes, changedTasks: changed });
