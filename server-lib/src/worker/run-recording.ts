@@ -11,6 +11,7 @@ import type { RecordSummary, Snapshot } from '../protocol.js';
 import { linkFollowUpTasks, type JobRunsContext } from './lineage.js';
 import { describeError, MAX_LOG_LINE, pushNewest } from './run-outcome.js';
 import { FollowUpParent, type JobKey } from './run-store.js';
+import { MemoryRunStore } from './memory-run-store.js';
 import { storeRun, type RunnerInfo, type RunParts, type StoredRun } from './stored-run.js';
 import { BuiltSources } from './built-sources.js';
 import { RunBatch, type BuiltRecording } from './run-batch.js';
@@ -73,7 +74,7 @@ export class RunRecording implements BuiltRecording {
   private droppedTasks = 0;
   private beyondDepth = 0;
   /** Settled tasks whose jobs are linked once the decision is known. */
-  private unlinked: TaskEntry[] = [];
+  private unlinked: TaskEntry[] | undefined;
   private droppedNoted = false;
   private finishedAt: number | null = null;
   private runMs: number | null = null;
@@ -88,7 +89,7 @@ export class RunRecording implements BuiltRecording {
     if (this.decision !== 'unknown') return;
     if (owner === undefined || lineage === undefined) {
       this.decision = 'untracked';
-      this.unlinked = [];
+      this.unlinked = undefined;
       if (this.held !== undefined) this.held.tasks = [];
       this.built = undefined;
       this.close();
@@ -97,8 +98,8 @@ export class RunRecording implements BuiltRecording {
     this.decision = 'tracked';
     this.owner = owner;
     this.lineage = lineage;
-    this.linkFollowUps(this.unlinked);
-    this.unlinked = [];
+    if (this.unlinked !== undefined) this.linkFollowUps(this.unlinked);
+    this.unlinked = undefined;
     this.changed();
   }
 
@@ -131,7 +132,7 @@ export class RunRecording implements BuiltRecording {
   /** Called by {@link PendingBatch} when an enqueue of this run settled: its new jobs are linked to this job. */
   changedAfterSave(entries: TaskEntry[]): void {
     if (this.decision === 'untracked') return;
-    if (this.decision === 'unknown') this.unlinked.push(...entries);
+    if (this.decision === 'unknown') (this.unlinked ??= []).push(...entries);
     else this.linkFollowUps(entries);
     this.changed();
   }
@@ -164,15 +165,16 @@ export class RunRecording implements BuiltRecording {
 
   /** The attempt is over: its processor's outcome, error, and whether BullMQ will run the job again. */
   finish(outcome: RunOutcome, error: unknown, retried: boolean | null): void {
+    const now = performance.now();
     this.finishedAt = Date.now();
-    this.runMs = Math.round((performance.now() - this.startPerf) * 1000) / 1000;
+    this.runMs = Math.round((now - this.startPerf) * 1000) / 1000;
     this.outcome = outcome;
     this.retried = retried;
     if (outcome === 'failed' || outcome === 'moved') this.error = error === undefined ? null : describeError(error);
     if (this.phase === 'open') {
       this.phase = 'finished';
       const grace = this.runtime.options.limits.lateGraceMs;
-      this.lateUntilPerf = performance.now() + grace;
+      this.lateUntilPerf = now + grace;
       this.runtime.runLateWindows.add(this.scope, this.lateUntilPerf);
     }
     // Written a moment later, while the worker waits on Redis for its next job, and after the
@@ -273,6 +275,16 @@ export class RunRecording implements BuiltRecording {
         return;
       }
     }
-    owner.runs.saveRun(this.job, this.attempt, stored).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
+    const runs = owner.runs;
+    if (!(runs instanceof MemoryRunStore)) {
+      runs.saveRun(this.job, this.attempt, stored).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
+      return;
+    }
+    // In this process's memory: no promise per run written.
+    try {
+      runs.saveRunNow(this.job, this.attempt, stored);
+    } catch (error) {
+      this.warn('run-save', 'could not store a job run', error);
+    }
   }
 }
