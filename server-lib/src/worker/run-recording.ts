@@ -39,6 +39,11 @@ function writeFinished(run: RunRecording): void {
 
 type Decision = 'unknown' | 'tracked' | 'untracked';
 
+// What `parts()` shows of an attempt that reported no progress and logged nothing (nearly every
+// one): shared and frozen, as a run's parts are only ever read (stored, or made JSON).
+const NO_PROGRESS: JobRun['progress'] = Object.freeze({ count: 0, updates: Object.freeze([]) as unknown as JobRun['progress']['updates'] });
+const NO_LOGS: JobRun['logs'] = Object.freeze({ count: 0, lines: Object.freeze([]) as unknown as JobRun['logs']['lines'] });
+
 /**
  * One attempt of one job in this worker: its run (start, end, outcome, error, progress, logs)
  * and, as its processor's scope, the jobs it enqueues — recorded exactly like a request's tasks.
@@ -196,7 +201,7 @@ export class RunRecording implements BuiltRecording {
     return {
       attempt: this.attempt, worker: this.runner, startedAt: this.startedAt, finishedAt: this.finishedAt, runMs: this.runMs,
       outcome: this.outcome, retried: this.retried, error: this.error,
-      progress: this.progress ?? { count: 0, updates: [] }, logs: this.logs ?? { count: 0, lines: [] },
+      progress: this.progress ?? NO_PROGRESS, logs: this.logs ?? NO_LOGS,
       enqueued: held === undefined || held.summary.total === 0 ? null : {
         summary: held.summary, tasks: held.tasks, nPlusOne: held.tasks.length >= threshold ? detectNPlusOne(held.tasks, threshold) : [],
         droppedTasks: this.droppedTasks, beyondDepth: this.beyondDepth,
