@@ -33,11 +33,16 @@ function enqueue(run: RunRecording, specs: EnqueueSpec[], jobs: Array<{ jobId: s
   pending.settle('error' in jobs ? jobs : { jobs });
 }
 
-/** What the stored form gives back, in memory and through JSON (Redis), next to the recording's own JSON. */
+/**
+ * What the stored form gives back — as a run is written (tasks as BullMQ built them), in memory
+ * and through JSON (Redis), and with its tasks' snapshots — next to the recording's own JSON.
+ */
 function roundTrips(run: RunRecording) {
   runDeferredWork();
+  const stored = run.stored();
   const wire = JSON.parse(JSON.stringify(run));
-  const stored = storeRun(run.parts());
+  const snapshots = JSON.parse(JSON.stringify(expandRun(storeRun(run.parts()))));
+  expect(snapshots).toEqual(wire);
   return { wire, memory: JSON.parse(JSON.stringify(expandRun(stored))), redis: expandRun(JSON.parse(JSON.stringify(stored))) };
 }
 
@@ -121,5 +126,76 @@ describe('storeRun(parts) and expandRun(stored)', () => {
     run.finish('completed', undefined, null);
     const whole = JSON.parse(JSON.stringify(run));
     expect(expandRun(whole)).toBe(whole);
+  });
+
+  it('keep the data BullMQ stored and its options as JSON, made redacted snapshots only when read', () => {
+    const run = recording();
+    const data = { to: 'a@b.c', password: 'hunter2' };
+    enqueue(run, [spec('emails', 'send', data)], [{ jobId: '9' }], { attempts: 3, backoff: undefined });
+    run.finish('completed', undefined, null);
+    const stored = run.stored();
+    expect(stored.tasks).toMatchObject({ raw: true, data: JSON.stringify(data), opts: '{"attempts":3}' });
+    const { wire, memory, redis } = roundTrips(run);
+    expect(wire.enqueued.tasks[0]).toMatchObject({ data: { to: 'a@b.c', password: { $taskscope: 'redacted' } }, opts: { attempts: 3 }, truncated: false });
+    expect(memory).toEqual(wire);
+    expect(redis).toEqual(wire);
+    // A stored run in JSON (what a Redis store would write) never holds the data as it came.
+    expect(JSON.stringify(stored)).not.toContain('hunter2');
+  });
+
+  it('keep the snapshot of data too long to keep as it came, cut to the limits', () => {
+    const run = recording({ limits: { maxStringLength: 100 } });
+    enqueue(run, [spec('pdfs', 'render', { html: 'x'.repeat(100_000) })], [{ jobId: '1' }]);
+    run.finish('completed', undefined, null);
+    const stored = run.stored();
+    expect(stored.tasks).toMatchObject({ raw: false });
+    expect((stored.tasks as { data: string }).data.length).toBeLessThan(1_000);
+    const { wire, memory, redis } = roundTrips(run);
+    expect(wire.enqueued.tasks[0].truncated).toBe(true);
+    expect(memory).toEqual(wire);
+    expect(redis).toEqual(wire);
+  });
+
+  it('read the options BullMQ built once, however often the run is written', () => {
+    const run = recording();
+    let reads = 0;
+    const opts = { attempts: 2, get backoff() { reads += 1; return { type: 'fixed', delay: 10 }; } };
+    enqueue(run, [spec('emails', 'send', { n: 1 })], [{ jobId: '1' }], opts);
+    run.stored();
+    run.finish('completed', undefined, null);
+    const { wire, memory } = roundTrips(run);
+    expect(wire.enqueued.tasks[0].opts).toEqual({ attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+    expect(memory).toEqual(wire);
+    // Once for the stored runs, once for the recording's own snapshot of them (TaskEntry).
+    expect(reads).toBe(2);
+  });
+
+  it('keep the options JSON cannot hold as their snapshot', () => {
+    const run = recording();
+    const opts: Record<string, unknown> = { attempts: 1 };
+    opts.self = opts;
+    enqueue(run, [spec('emails', 'send', { n: 1 })], [{ jobId: '1' }], opts);
+    run.finish('completed', undefined, null);
+    expect(run.stored().tasks).toMatchObject({ raw: false });
+    const { wire, memory, redis } = roundTrips(run);
+    expect(wire.enqueued.tasks[0].opts).toEqual({ attempts: 1, self: { $taskscope: 'circular' } });
+    expect(memory).toEqual(wire);
+    expect(redis).toEqual(wire);
+  });
+
+  it('give each task the data of its own job when BullMQ builds a call\'s jobs out of order', () => {
+    const run = recording();
+    const specs = [spec('emails', 'a', { n: 1 }), spec('emails', 'b', { n: 2 }), spec('emails', 'c', { n: 3 })];
+    const pending = run.begin(specs, undefined);
+    for (const index of [1, 0, 2]) {
+      const one = specs[index]!;
+      pending.built({ job: { data: one.data, queueName: one.queue, id: `j${index}`, timestamp: Date.now(), opts: { attempts: index } }, json: JSON.stringify(one.data) });
+    }
+    pending.settle({ jobs: specs.map((_, index) => ({ jobId: `j${index}` })) });
+    run.finish('completed', undefined, null);
+    const { wire, memory, redis } = roundTrips(run);
+    expect(wire.enqueued.tasks.map((task: { data: unknown; opts: unknown }) => [task.data, task.opts])).toEqual([[{ n: 1 }, { attempts: 0 }], [{ n: 2 }, { attempts: 1 }], [{ n: 3 }, { attempts: 2 }]]);
+    expect(memory).toEqual(wire);
+    expect(redis).toEqual(wire);
   });
 });

@@ -175,6 +175,11 @@ export class MemoryRunStore implements RunStore {
   }
 
   async saveRun(job: JobKey, attempt: number, run: StoredRun | null): Promise<void> {
+    this.saveRunNow(job, attempt, run);
+  }
+
+  /** As `saveRun`, synchronously: the store is in this process (no promise per run written). */
+  saveRunNow(job: JobKey, attempt: number, run: StoredRun | null): void {
     const entry = this.entry(job);
     if (!entry) return;
     if (run === null) (entry.troubles ??= { dropped: 0, stalls: [] }).dropped += 1;

@@ -26,39 +26,32 @@ export interface WorkerModule {
   Job?: Function;
 }
 
-function observe(result: unknown, onSettled: (error?: { error: unknown }) => void): void {
-  if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') {
-    onSettled();
-    return;
-  }
-  // A derived promise that never rejects: the original keeps its own handlers and rejection.
-  (result as PromiseLike<unknown>).then(() => onSettled(), (error: unknown) => onSettled({ error }));
-}
-
-function safely(key: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    log.warnOnce(key, 'could not record a job run', error);
-  }
-}
-
 function processJob(original: AnyFunction): AnyFunction {
   return function (this: unknown, ...args: unknown[]): unknown {
     const job = args[0] as (JobLike & object) | undefined;
     if (activeJobRuns().size === 0 || typeof job !== 'object' || job === null) return original.apply(this, args);
-    let active: ActiveRun | undefined;
-    safely('run-start', () => {
-      active = startRun(this as WorkerLike, job);
-    });
-    if (active === undefined) return original.apply(this, args);
-    const started = active;
-    running.set(job, started);
-    const result = applyInScope(started.run.scope, original, this, args);
-    observe(result, () => safely('run-end', () => {
-      running.delete(job);
-      endRun(started);
-    }));
+    // No closure per attempt but the one that ends it: this runs for every job a Worker takes.
+    let started: ActiveRun | undefined;
+    try {
+      started = startRun(this as WorkerLike, job);
+    } catch (error) {
+      log.warnOnce('run-start', 'could not record a job run', error);
+    }
+    if (started === undefined) return original.apply(this, args);
+    const active = started;
+    running.set(job, active);
+    const result = applyInScope(active.run.scope, original, this, args);
+    const end = (): void => {
+      try {
+        running.delete(job);
+        endRun(active);
+      } catch (error) {
+        log.warnOnce('run-end', 'could not record a job run', error);
+      }
+    };
+    // A derived promise that never rejects: the original keeps its own handlers and rejection.
+    if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') (result as PromiseLike<unknown>).then(end, end);
+    else end();
     return result;
   };
 }
@@ -70,30 +63,40 @@ function processJob(original: AnyFunction): AnyFunction {
  * BullMQ stores in the job's `stacktrace`.
  */
 function noteProcessed(failed: boolean): (original: AnyFunction) => AnyFunction {
-  return (original) => function (this: unknown, ...args: unknown[]): unknown {
-    const active = running.get(args[1] as object);
-    if (active !== undefined) active.processed = failed ? { error: args[0] } : {};
-    return original.apply(this, args);
+  return (original) => function (this: unknown, outcome: unknown, job: unknown): unknown {
+    const active = running.get(job as object);
+    if (active !== undefined) active.processed = failed ? { error: outcome } : RESOLVED;
+    // `arguments` as they came (no copy): BullMQ calls these, and `emit`, several times per job.
+    return original.apply(this, arguments as unknown as unknown[]);
   };
 }
 
+/** How every processor that resolved settled (`ActiveRun.processed`): one object for all. */
+const RESOLVED: { error?: unknown } = Object.freeze({});
+
 function emit(original: AnyFunction): AnyFunction {
-  return function (this: unknown, ...args: unknown[]): unknown {
-    if (args[0] === 'stalled' && activeJobRuns().size > 0 && typeof args[1] === 'string') {
-      const key = jobKeyOf(this as WorkerLike, args[1]);
+  return function (this: unknown, event: unknown, jobId: unknown): unknown {
+    if (event === 'stalled' && activeJobRuns().size > 0 && typeof jobId === 'string') {
+      const key = jobKeyOf(this as WorkerLike, jobId);
       const at = Date.now();
       for (const context of activeJobRuns()) {
         context.runs.noteStall(key, at).catch((error: unknown) => log.warnOnce('run-stall', 'could not record a stalled job', error));
       }
     }
-    return original.apply(this, args);
+    return original.apply(this, arguments as unknown as unknown[]);
   };
 }
 
 function jobMethod(record: (active: ActiveRun, value: unknown) => void): (original: AnyFunction) => AnyFunction {
   return (original) => function (this: unknown, ...args: unknown[]): unknown {
     const active = running.get(this as object);
-    if (active !== undefined) safely('run-job-call', () => record(active, args[0]));
+    if (active !== undefined) {
+      try {
+        record(active, args[0]);
+      } catch (error) {
+        log.warnOnce('run-job-call', 'could not record a job run', error);
+      }
+    }
     return original.apply(this, args);
   };
 }

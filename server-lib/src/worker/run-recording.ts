@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createSummary, detectNPlusOne } from '../core/analyze.js';
-import { NOOP_BATCH, PendingBatch, type BatchRecording } from '../core/pending-batch.js';
+import { NOOP_BATCH, type PendingBatch } from '../core/pending-batch.js';
 import { RequestScope } from '../core/request-scope.js';
 import { deferWork, runDeferredWork } from '../core/deferred-work.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
@@ -11,7 +11,10 @@ import type { RecordSummary, Snapshot } from '../protocol.js';
 import { linkFollowUpTasks, type JobRunsContext } from './lineage.js';
 import { describeError, MAX_LOG_LINE, pushNewest } from './run-outcome.js';
 import { FollowUpParent, type JobKey } from './run-store.js';
+import { MemoryRunStore } from './memory-run-store.js';
 import { storeRun, type RunnerInfo, type RunParts, type StoredRun } from './stored-run.js';
+import { BuiltSources } from './built-sources.js';
+import { RunBatch, type BuiltRecording } from './run-batch.js';
 import { clip } from '../core/clip.js';
 import { createTasks } from '../core/create-tasks.js';
 
@@ -36,6 +39,11 @@ function writeFinished(run: RunRecording): void {
 
 type Decision = 'unknown' | 'tracked' | 'untracked';
 
+// What `parts()` shows of an attempt that reported no progress and logged nothing (nearly every
+// one): shared and frozen, as a run's parts are only ever read (stored, or made JSON).
+const NO_PROGRESS: JobRun['progress'] = Object.freeze({ count: 0, updates: Object.freeze([]) as unknown as JobRun['progress']['updates'] });
+const NO_LOGS: JobRun['logs'] = Object.freeze({ count: 0, lines: Object.freeze([]) as unknown as JobRun['logs']['lines'] });
+
 /**
  * One attempt of one job in this worker: its run (start, end, outcome, error, progress, logs)
  * and, as its processor's scope, the jobs it enqueues — recorded exactly like a request's tasks.
@@ -50,7 +58,7 @@ type Decision = 'unknown' | 'tracked' | 'untracked';
  * run.finish('completed', undefined, null);
  * ```
  */
-export class RunRecording implements BatchRecording {
+export class RunRecording implements BuiltRecording {
   readonly scope = new RequestScope(this);
   readonly startedAt = Date.now();
   private readonly startPerf = performance.now();
@@ -61,6 +69,8 @@ export class RunRecording implements BatchRecording {
   private followUpParent: FollowUpParent | undefined;
   /** Made with the first enqueue: most attempts enqueue nothing, log nothing, report no progress. */
   private held: { summary: RecordSummary; tasks: TaskEntry[] } | undefined;
+  /** What BullMQ built the kept tasks' jobs from: what a written run keeps of their data and options. */
+  private built: BuiltSources | undefined;
   private progress: JobRun['progress'] | undefined;
   private logs: JobRun['logs'] | undefined;
   private phase: 'open' | 'finished' | 'closed' = 'open';
@@ -69,7 +79,7 @@ export class RunRecording implements BatchRecording {
   private droppedTasks = 0;
   private beyondDepth = 0;
   /** Settled tasks whose jobs are linked once the decision is known. */
-  private unlinked: TaskEntry[] = [];
+  private unlinked: TaskEntry[] | undefined;
   private droppedNoted = false;
   private finishedAt: number | null = null;
   private runMs: number | null = null;
@@ -84,16 +94,17 @@ export class RunRecording implements BatchRecording {
     if (this.decision !== 'unknown') return;
     if (owner === undefined || lineage === undefined) {
       this.decision = 'untracked';
-      this.unlinked = [];
+      this.unlinked = undefined;
       if (this.held !== undefined) this.held.tasks = [];
+      this.built = undefined;
       this.close();
       return;
     }
     this.decision = 'tracked';
     this.owner = owner;
     this.lineage = lineage;
-    this.linkFollowUps(this.unlinked);
-    this.unlinked = [];
+    if (this.unlinked !== undefined) this.linkFollowUps(this.unlinked);
+    this.unlinked = undefined;
     this.changed();
   }
 
@@ -126,9 +137,18 @@ export class RunRecording implements BatchRecording {
   /** Called by {@link PendingBatch} when an enqueue of this run settled: its new jobs are linked to this job. */
   changedAfterSave(entries: TaskEntry[]): void {
     if (this.decision === 'untracked') return;
-    if (this.decision === 'unknown') this.unlinked.push(...entries);
+    if (this.decision === 'unknown') (this.unlinked ??= []).push(...entries);
     else this.linkFollowUps(entries);
     this.changed();
+  }
+
+  /** Called by {@link RunBatch} when BullMQ built the job of one of this run's tasks. */
+  keepBuilt(entry: TaskEntry, json: string, opts: unknown): void {
+    if (this.decision === 'untracked') return;
+    const tasks = this.held?.tasks;
+    // Only kept tasks are written (and their seq is their place).
+    if (tasks === undefined || tasks[entry.seq - 1] !== entry) return;
+    (this.built ??= new BuiltSources()).keep(entry.seq, json, opts);
   }
 
   warn(key: string, message: string, error: unknown): void {
@@ -150,15 +170,16 @@ export class RunRecording implements BatchRecording {
 
   /** The attempt is over: its processor's outcome, error, and whether BullMQ will run the job again. */
   finish(outcome: RunOutcome, error: unknown, retried: boolean | null): void {
+    const now = performance.now();
     this.finishedAt = Date.now();
-    this.runMs = Math.round((performance.now() - this.startPerf) * 1000) / 1000;
+    this.runMs = Math.round((now - this.startPerf) * 1000) / 1000;
     this.outcome = outcome;
     this.retried = retried;
     if (outcome === 'failed' || outcome === 'moved') this.error = error === undefined ? null : describeError(error);
     if (this.phase === 'open') {
       this.phase = 'finished';
       const grace = this.runtime.options.limits.lateGraceMs;
-      this.lateUntilPerf = performance.now() + grace;
+      this.lateUntilPerf = now + grace;
       this.runtime.runLateWindows.add(this.scope, this.lateUntilPerf);
     }
     // Written a moment later, while the worker waits on Redis for its next job, and after the
@@ -180,7 +201,7 @@ export class RunRecording implements BatchRecording {
     return {
       attempt: this.attempt, worker: this.runner, startedAt: this.startedAt, finishedAt: this.finishedAt, runMs: this.runMs,
       outcome: this.outcome, retried: this.retried, error: this.error,
-      progress: this.progress ?? { count: 0, updates: [] }, logs: this.logs ?? { count: 0, lines: [] },
+      progress: this.progress ?? NO_PROGRESS, logs: this.logs ?? NO_LOGS,
       enqueued: held === undefined || held.summary.total === 0 ? null : {
         summary: held.summary, tasks: held.tasks, nPlusOne: held.tasks.length >= threshold ? detectNPlusOne(held.tasks, threshold) : [],
         droppedTasks: this.droppedTasks, beyondDepth: this.beyondDepth,
@@ -203,7 +224,7 @@ export class RunRecording implements BatchRecording {
       if (record.tasks.length < max) record.tasks.push(entry);
       else this.droppedTasks += 1;
     }
-    return new PendingBatch(this, batch, specs);
+    return new RunBatch(this, batch, specs);
   }
 
   private linkFollowUps(entries: readonly TaskEntry[]): void {
@@ -236,6 +257,11 @@ export class RunRecording implements BatchRecording {
     this.write();
   }
 
+  /** The run as it stands, in its stored form (stored-run.ts): its tasks' data and options as BullMQ built them. */
+  stored(): StoredRun {
+    return storeRun(this.parts(), this.built, this.runtime.serialize);
+  }
+
   /** Writes the run as it stands, in its stored form (stored-run.ts). */
   write(): void {
     changedRuns.delete(this);
@@ -248,12 +274,22 @@ export class RunRecording implements BatchRecording {
       stored = null;
     } else {
       try {
-        stored = storeRun(this.parts());
+        stored = this.stored();
       } catch (error) {
         this.warn('run-json', 'could not record a job run', error);
         return;
       }
     }
-    owner.runs.saveRun(this.job, this.attempt, stored).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
+    const runs = owner.runs;
+    if (!(runs instanceof MemoryRunStore)) {
+      runs.saveRun(this.job, this.attempt, stored).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
+      return;
+    }
+    // In this process's memory: no promise per run written.
+    try {
+      runs.saveRunNow(this.job, this.attempt, stored);
+    } catch (error) {
+      this.warn('run-save', 'could not store a job run', error);
+    }
   }
 }

@@ -44,7 +44,6 @@ export interface ActiveRun {
   attemptsMadeBefore: number;
   /** Set when the processor settled: `{}` resolved, `{ error }` threw. */
   processed?: { error?: unknown };
-  contexts: JobRunsContext[];
 }
 
 let runner: RunnerInfo | undefined;
@@ -73,14 +72,14 @@ function isYoung(job: JobLike): boolean {
 }
 
 /** Asks the shared stores for the job's link, again while it is young, until found or not. */
-function lookUp(active: ActiveRun, primary: JobRunsContext, round: number): void {
-  const { run, job, contexts } = active;
+function lookUp(active: ActiveRun, contexts: JobRunsContext[], primary: JobRunsContext, round: number): void {
+  const { run, job } = active;
   findInStores(contexts, run.job).then(
     (found) => {
       if (found) return run.decide(found[0], found[1]);
       const delay = RECHECK_AFTER_MS[round];
       if (delay === undefined || !isYoung(job)) return run.decide(undefined, undefined);
-      setTimeout(() => lookUp(active, primary, round + 1), delay).unref();
+      setTimeout(() => lookUp(active, contexts, primary, round + 1), delay).unref();
     },
     (error: unknown) => {
       primary.runtime.log.warnOnce('runs-lookup', 'could not read the link of a job to its request', error);
@@ -90,15 +89,15 @@ function lookUp(active: ActiveRun, primary: JobRunsContext, round: number): void
 }
 
 /** Asks this process's links again, a few milliseconds apart, before deciding the job is not tracked. */
-function recheckLocal(active: ActiveRun, round: number): void {
+function recheckLocal(active: ActiveRun, contexts: JobRunsContext[], round: number): void {
   const delay = LOCAL_RECHECK_AFTER_MS[round];
   if (delay === undefined) return active.run.decide(undefined, undefined);
   setTimeout(() => {
-    for (const context of active.contexts) {
+    for (const context of contexts) {
       const lineage = context.localLineage(active.run.job);
       if (lineage !== undefined) return active.run.decide(context, lineage);
     }
-    recheckLocal(active, round + 1);
+    recheckLocal(active, contexts, round + 1);
   }, delay).unref();
 }
 
@@ -121,28 +120,30 @@ async function findInStores(contexts: JobRunsContext[], key: JobKey): Promise<[J
  * ```
  */
 export function startRun(worker: WorkerLike, job: JobLike): ActiveRun | undefined {
-  const contexts = [...activeJobRuns()];
-  if (contexts.length === 0 || job.id === undefined) return undefined;
+  const registry = activeJobRuns();
+  if (registry.size === 0 || job.id === undefined) return undefined;
   const key = jobKeyOf(worker, String(job.id));
   const attempt = typeof job.attemptsStarted === 'number' && job.attemptsStarted > 0 ? job.attemptsStarted : (job.attemptsMade ?? 0) + 1;
-  for (const context of contexts) {
+  // The registry itself, not a copy: this runs for every job, and a link is nearly always local.
+  for (const context of registry) {
     const lineage = context.localLineage(key, job.timestamp);
     if (lineage === undefined) continue;
     const run = new RunRecording(context.runtime, key, attempt, runnerOf(worker));
     run.decide(context, lineage);
-    return { run, job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
+    return { run, job, attemptsMadeBefore: job.attemptsMade ?? 0 };
   }
+  const contexts = [...registry];
   const primary = contexts[contexts.length - 1]!;
   if (contexts.every((context) => context.localOnly)) {
     // The reply to the add that made this job may come in just after the worker got the job
     // (BullMQ's moveToFinished fetches the next job in the same round trip): ask once more shortly.
     if (!isYoung(job)) return undefined;
-    const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
-    recheckLocal(active, 0);
+    const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0 };
+    recheckLocal(active, contexts, 0);
     return active;
   }
-  const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0, contexts };
-  lookUp(active, primary, 0);
+  const active: ActiveRun = { run: new RunRecording(primary.runtime, key, attempt, runnerOf(worker)), job, attemptsMadeBefore: job.attemptsMade ?? 0 };
+  lookUp(active, contexts, primary, 0);
   return active;
 }
 

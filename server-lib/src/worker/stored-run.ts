@@ -7,10 +7,17 @@
  * What is left out is checked, not assumed: a value is omitted only when the expansion gives
  * the very same value back, anything else goes into the `rare` JSON as it is. A run of a small
  * job that enqueued one follow-up is kept in about 250 bytes instead of its 1.2 KB JSON (issue 11).
+ *
+ * A task's data and options are kept as BullMQ built them (built-sources.ts) — the JSON of the
+ * data BullMQ stored, the JSON of its copy of the options — and become bounded, redacted
+ * snapshots only when the run is read, as a request's tasks do (TaskEntry): a worker writes
+ * every run, and nearly none is ever read.
  */
-import { addCallToSummary, addToSummary, createSummary } from '../core/analyze.js';
 import type { JobRun, RunEnqueues, RunOutcome } from '../protocol-runs.js';
-import type { RecordSummary, Snapshot, StackFrame, TaskRecord } from '../protocol.js';
+import type { Snapshot, StackFrame, TaskRecord } from '../protocol.js';
+import type { SnapshotResult } from '../core/serialize.js';
+import { rawSources, type BuiltSources } from './built-sources.js';
+import { isSummaryOf, summaryOf } from './run-summary.js';
 
 /** The worker that ran an attempt: one object per process (and worker name), shared by its runs. */
 export interface RunnerInfo {
@@ -25,9 +32,14 @@ export class StoredTask {
     readonly jobId: string | null,
     readonly queue: string,
     readonly name: string,
-    /** The snapshots' JSON: smaller than the objects, and the same options are one string (`sharedText`). */
+    /**
+     * `raw`: the JSON of the data BullMQ stored and of its copy of the options, made snapshots
+     * when read; else the snapshots' JSON. Either is smaller than objects, and the same options
+     * are one string (`sharedText`).
+     */
     readonly data: string,
     readonly opts: string,
+    readonly raw: boolean,
     /** `enqueuedAt` − the run's `startedAt`, ms (these offsets are small integers: no heap number each). */
     readonly enqueuedAfter: number,
     /** `offsetMs` and `enqueueMs` in µs: integers, which V8 keeps without a heap number. */
@@ -56,8 +68,18 @@ export class StoredRun {
     readonly tasks: StoredTask | StoredTask[] | undefined,
     /** JSON of the run's fields whose value is not the default, else `undefined`. */
     readonly rare: string | undefined,
+    /** Makes the snapshots of its `raw` tasks: the serializer (limits, redaction) of the instance that recorded it. */
+    readonly serialize: Serialize | undefined = undefined,
   ) {}
+
+  /** The wire's form: a stored run in JSON never holds a task's data as it came, unredacted. */
+  toJSON(): JobRun {
+    return expandRun(this);
+  }
 }
+
+/** A Taskscope instance's snapshot function (`runtime.serialize`). */
+export type Serialize = (value: unknown) => SnapshotResult;
 
 /** What a run is made of, as its recording holds it; tasks as the wire shows them (`TaskEntry` is one). */
 export interface RunParts extends Omit<JobRun, 'enqueued'> {
@@ -67,15 +89,16 @@ export interface RunParts extends Omit<JobRun, 'enqueued'> {
 const NO_FRAMES: StackFrame[] = Object.freeze([]) as unknown as StackFrame[];
 
 /**
- * The stored form of a run.
+ * The stored form of a run. With `built` (what BullMQ built each task's job from) and the
+ * instance's `serialize`, tasks keep that and are made snapshots when read; else their snapshots.
  *
  * @example
  * ```ts
- * const stored = storeRun(recording.parts());
+ * const stored = storeRun(recording.parts(), sources, runtime.serialize);
  * expandRun(stored); // the JobRun the recording's toJSON gives
  * ```
  */
-export function storeRun(run: RunParts): StoredRun {
+export function storeRun(run: RunParts, built?: BuiltSources, serialize?: Serialize): StoredRun {
   // The fields to keep as they are, made with the first (no closure: this runs for every run).
   let rare: Record<string, unknown> | undefined;
   const { startedAt, finishedAt, runMs } = run;
@@ -94,22 +117,22 @@ export function storeRun(run: RunParts): StoredRun {
   const enqueued = run.enqueued;
   if (enqueued !== null) {
     const list = enqueued.tasks;
-    tasks = list.length === 1 ? storeTask(list[0]!, 0, startedAt) : list.map((task, index) => storeTask(task, index, startedAt));
+    const sources = serialize === undefined ? undefined : built;
+    tasks = list.length === 1 ? storeTask(list[0]!, 0, startedAt, sources) : list.map((task, index) => storeTask(task, index, startedAt, sources));
     if (!isSummaryOf(enqueued.summary, list)) (rare ??= {}).summary = enqueued.summary;
     if (enqueued.nPlusOne.length > 0) (rare ??= {}).nPlusOne = enqueued.nPlusOne;
     if (enqueued.droppedTasks !== 0) (rare ??= {}).droppedTasks = enqueued.droppedTasks;
     if (enqueued.beyondDepth !== 0) (rare ??= {}).beyondDepth = enqueued.beyondDepth;
   }
-  return new StoredRun(run.attempt, run.worker, startedAt, finishedAfter, runUs, run.outcome, tasks, rare === undefined ? undefined : JSON.stringify(rare));
+  return new StoredRun(run.attempt, run.worker, startedAt, finishedAfter, runUs, run.outcome, tasks, rare === undefined ? undefined : JSON.stringify(rare), serialize);
 }
 
-function storeTask(task: TaskRecord, index: number, startedAt: number): StoredTask {
+function storeTask(task: TaskRecord, index: number, startedAt: number, built: BuiltSources | undefined): StoredTask {
   let rare: Partial<TaskRecord> | undefined;
   const { seq, enqueuedAt, offsetMs, enqueueMs, jobTimestamp, stack } = task;
   if (seq !== index + 1) (rare ??= {}).seq = seq;
   if (task.prefix !== 'bull') (rare ??= {}).prefix = task.prefix;
   if (task.via !== 'add') (rare ??= {}).via = task.via;
-  if (task.truncated) (rare ??= {}).truncated = true;
   const enqueuedAfter = (enqueuedAt - startedAt) | 0;
   if (startedAt + enqueuedAfter !== enqueuedAt) (rare ??= {}).enqueuedAt = enqueuedAt;
   const offsetUs = micros(offsetMs);
@@ -132,9 +155,18 @@ function storeTask(task: TaskRecord, index: number, startedAt: number): StoredTa
   if (task.parent !== null) (rare ??= {}).parent = task.parent;
   if (task.schedulerId !== null) (rare ??= {}).schedulerId = task.schedulerId;
   if (task.origin !== (stack[0] ?? null)) (rare ??= {}).origin = task.origin;
-  const data = JSON.stringify(task.data);
-  const opts = sharedText(JSON.stringify(task.opts));
-  return new StoredTask(task.jobId, task.queue, task.name, data, opts, enqueuedAfter, offsetUs, enqueueUs, timestampAfter, stack, rare === undefined ? undefined : JSON.stringify(rare));
+  // Read from the task only when BullMQ built none of it that can be kept (that builds the snapshots now).
+  const raw = built === undefined ? undefined : rawSources(built, task);
+  let data: string, opts: string;
+  if (raw !== undefined) {
+    data = raw.data;
+    opts = sharedText(raw.opts);
+  } else {
+    if (task.truncated) (rare ??= {}).truncated = true;
+    data = JSON.stringify(task.data);
+    opts = sharedText(JSON.stringify(task.opts));
+  }
+  return new StoredTask(task.jobId, task.queue, task.name, data, opts, raw !== undefined, enqueuedAfter, offsetUs, enqueueUs, timestampAfter, stack, rare === undefined ? undefined : JSON.stringify(rare));
 }
 
 /**
@@ -152,9 +184,10 @@ export function expandRun(stored: StoredRun | JobRun): JobRun {
   const { startedAt, finishedAfter, runUs } = stored;
   let enqueued: RunEnqueues | null = null;
   if (stored.tasks !== undefined) {
+    const { serialize } = stored;
     const tasks = Array.isArray(stored.tasks)
-      ? stored.tasks.map((task, index) => expandTask(task, index, startedAt))
-      : [expandTask(stored.tasks, 0, startedAt)];
+      ? stored.tasks.map((task, index) => expandTask(task, index, startedAt, serialize))
+      : [expandTask(stored.tasks, 0, startedAt, serialize)];
     enqueued = {
       summary: rare.summary ?? summaryOf(tasks), tasks, nPlusOne: rare.nPlusOne ?? [],
       droppedTasks: rare.droppedTasks ?? 0, beyondDepth: rare.beyondDepth ?? 0,
@@ -170,15 +203,27 @@ export function expandRun(stored: StoredRun | JobRun): JobRun {
   };
 }
 
-function expandTask(task: StoredTask, index: number, startedAt: number): TaskRecord {
+function expandTask(task: StoredTask, index: number, startedAt: number, serialize: Serialize | undefined): TaskRecord {
   const rare = (task.rare === undefined ? {} : JSON.parse(task.rare)) as Partial<TaskRecord>;
   const seq = rare.seq ?? index + 1;
   const enqueuedAt = rare.enqueuedAt ?? startedAt + task.enqueuedAfter;
   const stack = task.stack ?? NO_FRAMES;
+  let data: Snapshot, opts: Snapshot, truncated: boolean;
+  if (task.raw) {
+    const dataSnap = snapshotOfJson(task.data, serialize);
+    const optsSnap = snapshotOfJson(task.opts, serialize);
+    data = dataSnap.value;
+    opts = optsSnap.value;
+    truncated = dataSnap.truncated || optsSnap.truncated;
+  } else {
+    data = JSON.parse(task.data) as Snapshot;
+    opts = JSON.parse(task.opts) as Snapshot;
+    truncated = rare.truncated ?? false;
+  }
   // In TaskEntry#toJSON's order, so a stored run's JSON reads like the recording's.
   return {
     seq, jobId: task.jobId, queue: task.queue, prefix: rare.prefix ?? 'bull', name: task.name, via: rare.via ?? 'add',
-    data: JSON.parse(task.data) as Snapshot, opts: JSON.parse(task.opts) as Snapshot, truncated: rare.truncated ?? false,
+    data, opts, truncated,
     enqueuedAt, offsetMs: rare.offsetMs ?? task.offsetUs / 1000, enqueueMs: rare.enqueueMs ?? task.enqueueUs / 1000,
     callSeq: rare.callSeq ?? seq, callSize: rare.callSize ?? 1, delayMs: rare.delayMs ?? 0, scheduledFor: rare.scheduledFor ?? null,
     late: rare.late ?? false, error: rare.error ?? null, duplicate: rare.duplicate ?? null, duplicateOf: rare.duplicateOf ?? null,
@@ -186,6 +231,22 @@ function expandTask(task: StoredTask, index: number, startedAt: number): TaskRec
     parent: rare.parent ?? null, schedulerId: rare.schedulerId ?? null,
     origin: rare.origin !== undefined ? rare.origin : (stack[0] ?? null), stack,
   };
+}
+
+const NOT_JSON: Snapshot = { $taskscope: 'unreadable', reason: 'not JSON' };
+const NO_SERIALIZER: Snapshot = { $taskscope: 'unreadable', reason: 'serializer failed' };
+
+/** The snapshot of a value kept as JSON, as TaskEntry makes it of the data BullMQ stored. */
+function snapshotOfJson(json: string, serialize: Serialize | undefined): { value: Snapshot; truncated: boolean } {
+  // Never without one (storeRun keeps raw tasks only with it); never the raw value either.
+  if (serialize === undefined) return { value: NO_SERIALIZER, truncated: true };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return { value: NOT_JSON, truncated: true };
+  }
+  return serialize(parsed);
 }
 
 /**
@@ -206,79 +267,4 @@ function sharedText(text: string): string {
   if (texts.size >= MAX_TEXTS) texts.clear();
   texts.set(text, text);
   return text;
-}
-
-/**
- * The summary the tasks give when nothing was dropped and calls settled in the order they
- * started: what a run's summary is nearly always. Counted exactly as the recording counts.
- */
-function summaryOf(tasks: readonly TaskRecord[]): RecordSummary {
-  const summary = createSummary();
-  let callStart = 0;
-  for (let index = 0; index < tasks.length; index += 1) {
-    const task = tasks[index]!;
-    addToSummary(summary, task);
-    if (task.error !== null) {
-      summary.failed += 1;
-      summary.jobs -= 1;
-    } else if (task.duplicateOf !== null) {
-      summary.duplicates += 1;
-      summary.jobs -= 1;
-    }
-    const next = tasks[index + 1];
-    if (next === undefined || next.callSeq !== task.callSeq) {
-      summary.calls += 1;
-      addCallToSummary(summary, tasks.slice(callStart, index + 1), task.enqueueMs);
-      callStart = index + 1;
-    }
-  }
-  return summary;
-}
-
-/**
- * Whether {@link summaryOf} gives `summary` back. Checked without building one when every task
- * went to one queue under one name (nearly every run): then both tallies took every call's time
- * exactly as the total did, and, nothing untallied, that queue's and that name's counts being
- * the total leaves room for no other key (every add is counted in both, see `RecordSummary`).
- */
-function isSummaryOf(summary: RecordSummary, tasks: readonly TaskRecord[]): boolean {
-  const first = tasks[0];
-  if (first === undefined || summary.untallied !== 0) return sameSummary(summary, summaryOf(tasks));
-  let jobs = 0, duplicates = 0, failed = 0, delayed = 0, late = 0, calls = 0, enqueueMs = 0;
-  for (let index = 0; index < tasks.length; index += 1) {
-    const task = tasks[index]!;
-    if (task.queue !== first.queue || task.name !== first.name) return sameSummary(summary, summaryOf(tasks));
-    if (task.error !== null) failed += 1;
-    else if (task.duplicateOf !== null) duplicates += 1;
-    else jobs += 1;
-    if (task.delayMs > 0) delayed += 1;
-    if (task.late) late += 1;
-    if (tasks[index + 1]?.callSeq !== task.callSeq) {
-      calls += 1;
-      enqueueMs = Math.round((enqueueMs + task.enqueueMs) * 1000) / 1000;
-    }
-  }
-  const n = tasks.length;
-  const queue = summary.byQueue[first.queue];
-  const name = summary.byName[first.name];
-  return summary.total === n && summary.jobs === jobs && summary.duplicates === duplicates && summary.failed === failed
-    && summary.delayed === delayed && summary.immediate === n - delayed && summary.late === late && summary.calls === calls
-    && summary.enqueueMs === enqueueMs && queue?.count === n && queue.enqueueMs === enqueueMs && name?.count === n && name.enqueueMs === enqueueMs;
-}
-
-function sameSummary(a: RecordSummary, b: RecordSummary): boolean {
-  return a.total === b.total && a.jobs === b.jobs && a.duplicates === b.duplicates && a.calls === b.calls
-    && a.immediate === b.immediate && a.delayed === b.delayed && a.failed === b.failed && a.late === b.late
-    && a.enqueueMs === b.enqueueMs && a.untallied === b.untallied && sameTallies(a.byQueue, b.byQueue) && sameTallies(a.byName, b.byName);
-}
-
-function sameTallies(a: RecordSummary['byQueue'], b: RecordSummary['byQueue']): boolean {
-  const keysA = Object.keys(a);
-  const keysB = Object.keys(b);
-  if (keysA.length !== keysB.length) return false;
-  for (let index = 0; index < keysA.length; index += 1) {
-    const key = keysA[index]!;
-    if (key !== keysB[index] || a[key]!.count !== b[key]!.count || a[key]!.enqueueMs !== b[key]!.enqueueMs) return false;
-  }
-  return true;
 }
