@@ -6,11 +6,12 @@
  * link (lineage.ts). An enqueue's call site is read and its result recorded here, after BullMQ
  * has written its command and the app has gone on.
  *
- * One timer, re-armed with `refresh()` for each batch rather than a `setImmediate` per enqueue:
- * on Node 20 every new async resource runs AsyncLocalStorage's hooks, and batches of a
- * millisecond take several enqueues of a busy app at once. (Re-armed after it fired, the timer
- * takes the async context of the call that re-armed it, until it fires again.)
+ * One repeating timer while work keeps coming, rather than a `setImmediate` per enqueue: on
+ * Node 20 every new async resource runs AsyncLocalStorage's hooks, and batches of a millisecond
+ * take several enqueues of a busy app at once. It is started outside any request's async context,
+ * so it keeps none alive.
  */
+import { AsyncResource } from 'node:async_hooks';
 
 /** Calls waiting at most; past it they run at once, so a loop that never yields holds few. */
 const MAX_WAITING = 256;
@@ -22,15 +23,31 @@ const firsts: unknown[] = new Array<unknown>(MAX_WAITING).fill(undefined);
 const seconds: unknown[] = new Array<unknown>(MAX_WAITING).fill(undefined);
 let head = 0;
 let count = 0;
-let scheduled = false;
-// Armed at most once per millisecond: a flush where results are read leaves it armed, so the
-// next request's work rides on it rather than re-arming it (each re-arm is a timer-list insert).
-const timer = setTimeout(onTimer, 1);
-timer.unref();
+// A repeating, unref'd timer while work keeps coming: Node re-arms it after each fire itself, in
+// the list it is already in. Re-arming a timer that fired (refresh) makes a new async resource
+// (AsyncLocalStorage's hooks on Node 20) and a new 1 ms timer list, on the path of the add that
+// queued the work. It stops after a few fires in a row found nothing waiting (work read where
+// its results are read leaves none): the next work starts it again.
+let timer: NodeJS.Timeout | undefined;
+let idleFires = 0;
+const MAX_IDLE_FIRES = 8;
+// Made at load, in no request's context: the timer starts in it.
+const outsideRequests = new AsyncResource('taskscope.deferred-work');
+
+function startTimer(): NodeJS.Timeout {
+  const started = setInterval(onTimer, 1);
+  started.unref();
+  return started;
+}
 
 function onTimer(): void {
-  scheduled = false;
-  runDeferredWork();
+  if (count > 0) {
+    idleFires = 0;
+    runDeferredWork();
+  } else if (++idleFires >= MAX_IDLE_FIRES) {
+    clearInterval(timer);
+    timer = undefined;
+  }
 }
 
 /**
@@ -49,10 +66,7 @@ export function deferWork<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
   seconds[slot] = b;
   count += 1;
   if (count >= MAX_WAITING) runDeferredWork();
-  else if (!scheduled) {
-    scheduled = true;
-    timer.refresh();
-  }
+  else if (timer === undefined) timer = outsideRequests.runInAsyncScope(startTimer);
 }
 
 /**
