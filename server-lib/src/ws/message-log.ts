@@ -79,24 +79,56 @@ export class MessageLog implements PayloadSink {
 
   /** Keeps frame `seq` (one more than the last) that went by at `at` (epoch ms); returns its payload size. */
   push(seq: number, at: number, direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null): number {
+    const slot = this.claim(seq);
+    const size = keepPayload(this, data, binary, this.maxTextBytes, this.maxBinaryPreviewBytes);
+    this.setNumbers(slot, opcodeIndex(opcode) * 2 + (direction === 'in' ? 1 : 0), at, size, closeCode ?? Number.NaN);
+    return size;
+  }
+
+  /**
+   * {@link MessageLog.push} of a text or binary frame (`binary` says which), the one every
+   * message takes: a Buffer, as ws hands listeners and apps mostly send, goes straight to the
+   * arena.
+   */
+  pushData(seq: number, at: number, incoming: boolean, data: unknown, binary: boolean): number {
+    const slot = this.claim(seq);
+    let size: number;
+    if (data instanceof Uint8Array) {
+      size = data.byteLength;
+      // What keepPayload keeps of bytes: the text's first maxTextBytes + 1 (whether the cut splits a character), or the hex preview's.
+      const max = binary ? this.maxBinaryPreviewBytes : this.maxTextBytes + 1;
+      if (max > 0) this.keepBytes(data, size < max ? size : max);
+    } else {
+      size = keepPayload(this, data, binary, this.maxTextBytes, this.maxBinaryPreviewBytes);
+    }
+    // Opcode index 0 is text, 1 binary.
+    this.setNumbers(slot, (binary ? 2 : 0) + (incoming ? 1 : 0), at, size, Number.NaN);
+    return size;
+  }
+
+  /** Makes the slot of frame `seq` the newest, forgetting what the oldest kept there; returns it. */
+  private claim(seq: number): number {
     const slot = this.next;
-    const base = slot * STRIDE;
-    const numbers = this.numbers;
     this.next = slot + 1 === this.capacity ? 0 : slot + 1;
     if (this.length < this.capacity) this.length += 1;
     this.lastSeq = seq;
-    this.texts[slot] = undefined;
+    if (this.texts[slot] !== undefined) this.texts[slot] = undefined;
     if (this.jobs[slot] !== undefined) this.jobs[slot] = undefined;
-    this.spans[slot * SPAN + LENGTH] = -1;
-    this.spans[slot * SPAN + START] = this.arena === undefined ? 0 : this.arena.position;
+    const span = slot * SPAN;
+    this.spans[span + LENGTH] = -1;
+    this.spans[span + START] = this.arena === undefined ? 0 : this.arena.position;
     this.writing = slot;
-    const size = keepPayload(this, data, binary, this.maxTextBytes, this.maxBinaryPreviewBytes);
-    numbers[base + KIND] = opcodeIndex(opcode) * 2 + (direction === 'in' ? 1 : 0);
+    return slot;
+  }
+
+  private setNumbers(slot: number, kind: number, at: number, size: number, closeCode: number): void {
+    const numbers = this.numbers;
+    const base = slot * STRIDE;
+    numbers[base + KIND] = kind;
     numbers[base + AT] = at;
     numbers[base + SIZE] = size;
     numbers[base + HANDLER_MS] = Number.NaN;
-    numbers[base + CLOSE_CODE] = closeCode ?? Number.NaN;
-    return size;
+    numbers[base + CLOSE_CODE] = closeCode;
   }
 
   keepText(text: string): void {
