@@ -20,6 +20,12 @@ const START = 0;
 const LENGTH = 1;
 const SPAN = 2;
 const FIRST_ARENA_BYTES = 2048;
+// Short payloads (most frames) keep their bytes in a cell of their own, one per slot: one copy,
+// nothing to check against the oldest message. LENGTH `IN_CELL - n`: n bytes in the slot's cell.
+const CELL_BYTES = 256;
+const IN_CELL = -2;
+// Cells only while they cost no more than this (maxMessages × CELL_BYTES); beyond, the arena alone.
+const MAX_CELLS_BYTES = 64 * 1024;
 
 /** The index of `opcode` in {@link OPCODES}: compares interned strings, no property lookup. */
 function opcodeIndex(opcode: WsOpcode): number {
@@ -52,6 +58,8 @@ export class MessageLog implements PayloadSink {
   private readonly texts: Array<string | undefined>;
   private readonly jobs: Array<MessageJobs | undefined>;
   private arena: ByteArena | undefined;
+  private cells: Buffer | undefined;
+  private readonly useCells: boolean;
   private readonly capacity: number;
   private readonly maxTextBytes: number;
   private readonly maxBinaryPreviewBytes: number;
@@ -66,6 +74,7 @@ export class MessageLog implements PayloadSink {
     this.capacity = options.maxMessages;
     this.maxTextBytes = options.maxTextBytes;
     this.maxBinaryPreviewBytes = options.maxBinaryPreviewBytes;
+    this.useCells = this.capacity * CELL_BYTES <= MAX_CELLS_BYTES;
     this.numbers = new Float64Array(this.capacity * STRIDE);
     this.spans = new Float64Array(this.capacity * SPAN);
     this.texts = new Array<string | undefined>(this.capacity).fill(undefined);
@@ -137,6 +146,13 @@ export class MessageLog implements PayloadSink {
 
   keepBytes(bytes: Uint8Array, count: number): void {
     const at = this.writing * SPAN;
+    if (count <= CELL_BYTES && this.useCells) {
+      // Not from Buffer's shared pool, like the arena.
+      const cells = this.cells ??= Buffer.allocUnsafeSlow(this.capacity * CELL_BYTES);
+      cells.set(count === bytes.byteLength ? bytes : bytes.subarray(0, count), this.writing * CELL_BYTES);
+      this.spans[at + LENGTH] = IN_CELL - count;
+      return;
+    }
     const arena = this.arena ??= new ByteArena(Math.max(FIRST_ARENA_BYTES, count));
     let start = arena.appendIfFits(bytes, count, this.oldestStart());
     if (start === -1) start = this.grow(count).append(bytes, count);
@@ -173,7 +189,7 @@ export class MessageLog implements PayloadSink {
       const kind = n[base + KIND]!;
       const opcode = OPCODES[kind >> 1]!;
       const count = this.spans[slot * SPAN + LENGTH]!;
-      const kept = this.texts[slot] ?? (count >= 0 && this.arena ? this.arena.view(this.spans[slot * SPAN + START]!, count) : null);
+      const kept = this.texts[slot] ?? this.keptBytes(slot, count);
       const payload = previewKept(kept, n[base + SIZE]!, opcode === 'binary', maxTextBytes, maxBinaryPreviewBytes);
       const jobs = this.jobs[slot];
       const handlerMs = n[base + HANDLER_MS]!;
@@ -188,6 +204,13 @@ export class MessageLog implements PayloadSink {
       });
     }
     return views;
+  }
+
+  /** The bytes slot `slot` kept (`count`: its LENGTH), or null. */
+  private keptBytes(slot: number, count: number): Uint8Array | null {
+    if (count >= 0) return this.arena ? this.arena.view(this.spans[slot * SPAN + START]!, count) : null;
+    if (count <= IN_CELL && this.cells) return this.cells.subarray(slot * CELL_BYTES, slot * CELL_BYTES + IN_CELL - count);
+    return null;
   }
 
   private slotOf(seq: number): number {
