@@ -41,7 +41,8 @@ interface MessageJobs {
 /**
  * The newest `maxMessages` frames of one connection, kept for as little as a frame can cost:
  * its numbers in a Float64Array ring, the app's short text strings by reference, other payloads
- * as a bounded copy of their bytes in a {@link ByteArena}. Recording a frame allocates nothing;
+ * as a bounded copy of their bytes: up to 256 B in the slot's own cell, more in a
+ * {@link ByteArena}. Recording a frame allocates nothing;
  * the {@link WsMessage}s of the wire contract (previews, decoded socket.io frames) are made by
  * {@link MessageLog.views} when a record is read. Messages are addressed by `seq`.
  *
