@@ -99,12 +99,25 @@ export class WsConnectionRecording {
    * message gets its handler time and jobs.
    */
   message(direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null = null, at = Date.now()): number {
+    const seq = this.head.lastSeq + 1;
+    if (this.messages.full) this.head.droppedMessages += 1;
+    return this.counted(seq, direction === 'in', this.messages.push(seq, at, direction, opcode, data, binary, closeCode));
+  }
+
+  /**
+   * {@link WsConnectionRecording.message} of a text or binary frame (`binary` says which), the
+   * path every message takes; returns its `seq`.
+   */
+  data(incoming: boolean, data: unknown, binary: boolean, at: number): number {
+    const seq = this.head.lastSeq + 1;
+    if (this.messages.full) this.head.droppedMessages += 1;
+    return this.counted(seq, incoming, this.messages.pushData(seq, at, incoming, data, binary));
+  }
+
+  private counted(seq: number, incoming: boolean, size: number): number {
     const { head } = this;
-    const seq = head.lastSeq + 1;
-    if (this.messages.full) head.droppedMessages += 1;
-    const size = this.messages.push(seq, at, direction, opcode, data, binary, closeCode);
     head.lastSeq = seq;
-    if (direction === 'in') {
+    if (incoming) {
       head.messagesIn += 1;
       head.bytesIn += size;
     } else {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { WsConnectionRecording } from './connection-recording.js';
 import { addDebugHeaders, watchRefusal, type PendingHandshake } from './handshake.js';
 import { patchPrototypeOnce, type AnyFunction, type Wrap } from './patch.js';
-import { close, control, emit, links, quietly, send, terminate, type WsInternals } from './socket-wraps.js';
+import { close, control, emit, linkSocket, quietly, send, terminate, type WsInternals } from './socket-wraps.js';
 import type { WsTracker } from './tracker.js';
 
 /** The part of a `ws` module the instrumentation patches (`require('ws')`). */
@@ -51,7 +51,7 @@ const handleUpgrade: Wrap = (original, state) => function (this: unknown, ...arg
   args[3] = function (this: unknown, ...cbArgs: unknown[]) {
     quietly(() => {
       const ws = cbArgs[0] as object & WsInternals;
-      links.set(ws, { tracker, connection: recorded, clientCloseSeen: false });
+      linkSocket(ws, { tracker, connection: recorded, clientCloseSeen: false });
       recorded.opened(typeof ws.protocol === 'string' && ws.protocol !== '' ? ws.protocol : null);
     });
     return (cb as AnyFunction).apply(this, cbArgs);

@@ -20,6 +20,12 @@ const START = 0;
 const LENGTH = 1;
 const SPAN = 2;
 const FIRST_ARENA_BYTES = 2048;
+// Short payloads (most frames) keep their bytes in a cell of their own, one per slot: one copy,
+// nothing to check against the oldest message. LENGTH `IN_CELL - n`: n bytes in the slot's cell.
+const CELL_BYTES = 256;
+const IN_CELL = -2;
+// Cells only while they cost no more than this (maxMessages × CELL_BYTES); beyond, the arena alone.
+const MAX_CELLS_BYTES = 64 * 1024;
 
 /** The index of `opcode` in {@link OPCODES}: compares interned strings, no property lookup. */
 function opcodeIndex(opcode: WsOpcode): number {
@@ -35,7 +41,8 @@ interface MessageJobs {
 /**
  * The newest `maxMessages` frames of one connection, kept for as little as a frame can cost:
  * its numbers in a Float64Array ring, the app's short text strings by reference, other payloads
- * as a bounded copy of their bytes in a {@link ByteArena}. Recording a frame allocates nothing;
+ * as a bounded copy of their bytes: up to 256 B in the slot's own cell, more in a
+ * {@link ByteArena}. Recording a frame allocates nothing;
  * the {@link WsMessage}s of the wire contract (previews, decoded socket.io frames) are made by
  * {@link MessageLog.views} when a record is read. Messages are addressed by `seq`.
  *
@@ -52,6 +59,8 @@ export class MessageLog implements PayloadSink {
   private readonly texts: Array<string | undefined>;
   private readonly jobs: Array<MessageJobs | undefined>;
   private arena: ByteArena | undefined;
+  private cells: Buffer | undefined;
+  private readonly useCells: boolean;
   private readonly capacity: number;
   private readonly maxTextBytes: number;
   private readonly maxBinaryPreviewBytes: number;
@@ -66,6 +75,7 @@ export class MessageLog implements PayloadSink {
     this.capacity = options.maxMessages;
     this.maxTextBytes = options.maxTextBytes;
     this.maxBinaryPreviewBytes = options.maxBinaryPreviewBytes;
+    this.useCells = this.capacity * CELL_BYTES <= MAX_CELLS_BYTES;
     this.numbers = new Float64Array(this.capacity * STRIDE);
     this.spans = new Float64Array(this.capacity * SPAN);
     this.texts = new Array<string | undefined>(this.capacity).fill(undefined);
@@ -79,24 +89,56 @@ export class MessageLog implements PayloadSink {
 
   /** Keeps frame `seq` (one more than the last) that went by at `at` (epoch ms); returns its payload size. */
   push(seq: number, at: number, direction: WsDirection, opcode: WsOpcode, data: unknown, binary: boolean, closeCode: number | null): number {
+    const slot = this.claim(seq);
+    const size = keepPayload(this, data, binary, this.maxTextBytes, this.maxBinaryPreviewBytes);
+    this.setNumbers(slot, opcodeIndex(opcode) * 2 + (direction === 'in' ? 1 : 0), at, size, closeCode ?? Number.NaN);
+    return size;
+  }
+
+  /**
+   * {@link MessageLog.push} of a text or binary frame (`binary` says which), the one every
+   * message takes: a Buffer, as ws hands listeners and apps mostly send, goes straight to the
+   * arena.
+   */
+  pushData(seq: number, at: number, incoming: boolean, data: unknown, binary: boolean): number {
+    const slot = this.claim(seq);
+    let size: number;
+    if (data instanceof Uint8Array) {
+      size = data.byteLength;
+      // What keepPayload keeps of bytes: the text's first maxTextBytes + 1 (whether the cut splits a character), or the hex preview's.
+      const max = binary ? this.maxBinaryPreviewBytes : this.maxTextBytes + 1;
+      if (max > 0) this.keepBytes(data, size < max ? size : max);
+    } else {
+      size = keepPayload(this, data, binary, this.maxTextBytes, this.maxBinaryPreviewBytes);
+    }
+    // Opcode index 0 is text, 1 binary.
+    this.setNumbers(slot, (binary ? 2 : 0) + (incoming ? 1 : 0), at, size, Number.NaN);
+    return size;
+  }
+
+  /** Makes the slot of frame `seq` the newest, forgetting what the oldest kept there; returns it. */
+  private claim(seq: number): number {
     const slot = this.next;
-    const base = slot * STRIDE;
-    const numbers = this.numbers;
     this.next = slot + 1 === this.capacity ? 0 : slot + 1;
     if (this.length < this.capacity) this.length += 1;
     this.lastSeq = seq;
-    this.texts[slot] = undefined;
+    if (this.texts[slot] !== undefined) this.texts[slot] = undefined;
     if (this.jobs[slot] !== undefined) this.jobs[slot] = undefined;
-    this.spans[slot * SPAN + LENGTH] = -1;
-    this.spans[slot * SPAN + START] = this.arena === undefined ? 0 : this.arena.position;
+    const span = slot * SPAN;
+    this.spans[span + LENGTH] = -1;
+    this.spans[span + START] = this.arena === undefined ? 0 : this.arena.position;
     this.writing = slot;
-    const size = keepPayload(this, data, binary, this.maxTextBytes, this.maxBinaryPreviewBytes);
-    numbers[base + KIND] = opcodeIndex(opcode) * 2 + (direction === 'in' ? 1 : 0);
+    return slot;
+  }
+
+  private setNumbers(slot: number, kind: number, at: number, size: number, closeCode: number): void {
+    const numbers = this.numbers;
+    const base = slot * STRIDE;
+    numbers[base + KIND] = kind;
     numbers[base + AT] = at;
     numbers[base + SIZE] = size;
     numbers[base + HANDLER_MS] = Number.NaN;
-    numbers[base + CLOSE_CODE] = closeCode ?? Number.NaN;
-    return size;
+    numbers[base + CLOSE_CODE] = closeCode;
   }
 
   keepText(text: string): void {
@@ -105,6 +147,13 @@ export class MessageLog implements PayloadSink {
 
   keepBytes(bytes: Uint8Array, count: number): void {
     const at = this.writing * SPAN;
+    if (count <= CELL_BYTES && this.useCells) {
+      // Not from Buffer's shared pool, like the arena.
+      const cells = this.cells ??= Buffer.allocUnsafeSlow(this.capacity * CELL_BYTES);
+      cells.set(count === bytes.byteLength ? bytes : bytes.subarray(0, count), this.writing * CELL_BYTES);
+      this.spans[at + LENGTH] = IN_CELL - count;
+      return;
+    }
     const arena = this.arena ??= new ByteArena(Math.max(FIRST_ARENA_BYTES, count));
     let start = arena.appendIfFits(bytes, count, this.oldestStart());
     if (start === -1) start = this.grow(count).append(bytes, count);
@@ -141,7 +190,7 @@ export class MessageLog implements PayloadSink {
       const kind = n[base + KIND]!;
       const opcode = OPCODES[kind >> 1]!;
       const count = this.spans[slot * SPAN + LENGTH]!;
-      const kept = this.texts[slot] ?? (count >= 0 && this.arena ? this.arena.view(this.spans[slot * SPAN + START]!, count) : null);
+      const kept = this.texts[slot] ?? this.keptBytes(slot, count);
       const payload = previewKept(kept, n[base + SIZE]!, opcode === 'binary', maxTextBytes, maxBinaryPreviewBytes);
       const jobs = this.jobs[slot];
       const handlerMs = n[base + HANDLER_MS]!;
@@ -156,6 +205,13 @@ export class MessageLog implements PayloadSink {
       });
     }
     return views;
+  }
+
+  /** The bytes slot `slot` kept (`count`: its LENGTH), or null. */
+  private keptBytes(slot: number, count: number): Uint8Array | null {
+    if (count >= 0) return this.arena ? this.arena.view(this.spans[slot * SPAN + START]!, count) : null;
+    if (count <= IN_CELL && this.cells) return this.cells.subarray(slot * CELL_BYTES, slot * CELL_BYTES + IN_CELL - count);
+    return null;
   }
 
   private slotOf(seq: number): number {

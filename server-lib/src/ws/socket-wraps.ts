@@ -32,10 +32,22 @@ const OPEN = 1;
 const CONNECTING = 0;
 const log = createLog();
 
-// Shared by every copy of taskscope in the process, like the request scope's storage.
-const globals = globalThis as Record<symbol, unknown>;
-/** Server-side sockets and their recordings. */
-export const links = (globals[Symbol.for('taskscope.ws.links')] ??= new WeakMap()) as WeakMap<object, Link>;
+// The property a server-side socket carries its recording under: one per process (Symbol.for),
+// so every copy of taskscope finds a socket another copy linked. A property rather than a
+// WeakMap: every frame reads it, and a property read is what V8 makes cheapest.
+const LINK = Symbol.for('taskscope.ws.link');
+
+type Linkable = object & { [LINK]?: Link };
+
+/** Links a server-side socket to its recording (non-enumerable: the app's own views of the socket stay as they were). */
+export function linkSocket(ws: object, link: Link): void {
+  Object.defineProperty(ws, LINK, { value: link, writable: true, configurable: true, enumerable: false });
+}
+
+/** The recording of a server-side socket, if it has one. */
+export function linkOf(ws: unknown): Link | undefined {
+  return typeof ws === 'object' && ws !== null ? (ws as Linkable)[LINK] : undefined;
+}
 
 /** Runs a recording step; a failure is logged once and never reaches the app. */
 export function quietly(action: () => void): void {
@@ -50,7 +62,7 @@ export function quietly(action: () => void): void {
 // passes `arguments` on to `apply` without copying it.
 
 export const emit: Wrap = (original, state) => function (this: unknown) {
-  const link = state.active && typeof this === 'object' && this !== null ? links.get(this) : undefined;
+  const link = state.active ? linkOf(this) : undefined;
   // eslint-disable-next-line prefer-rest-params
   if (link === undefined) return original.apply(this, arguments as unknown as unknown[]);
   // eslint-disable-next-line prefer-rest-params
@@ -75,7 +87,7 @@ function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unkno
   const started = performance.now();
   try {
     const binary = typeof isBinary === 'boolean' ? isBinary : typeof data !== 'string';
-    seq = link.connection.message('in', binary ? 'binary' : 'text', data, binary, null, epochOf(started));
+    seq = link.connection.data(true, data, binary, epochOf(started));
     scope = link.tracker.messageScope(link.connection, seq);
   } catch (error) {
     log.warnOnce('ws-record', 'could not record a WebSocket event', error);
@@ -94,7 +106,7 @@ function emitMessage(ws: unknown, link: Link, original: AnyFunction, args: unkno
 }
 
 function linked(ws: unknown, state: { active: boolean }): Link | undefined {
-  return state.active && typeof ws === 'object' && ws !== null ? links.get(ws) : undefined;
+  return state.active ? linkOf(ws) : undefined;
 }
 
 export const send: Wrap = (original, state) => function (this: unknown) {
@@ -107,7 +119,7 @@ export const send: Wrap = (original, state) => function (this: unknown) {
       const options = args[1];
       const given = typeof options === 'object' && options !== null ? (options as { binary?: unknown }).binary : undefined;
       const binary = typeof given === 'boolean' ? given : typeof data !== 'string' && typeof data !== 'number';
-      link.connection.message('out', binary ? 'binary' : 'text', data, binary);
+      link.connection.data(false, data, binary, Date.now());
     } catch (error) {
       log.warnOnce('ws-record', 'could not record a WebSocket event', error);
     }

@@ -27,13 +27,16 @@ describe('MessageLog', () => {
           const binary = f.kind === 'binary';
           const data = f.kind === 'binary' ? Buffer.from(f.bytes) : f.asBuffer ? Buffer.from(f.text) : f.text;
           const preview = previewPayload(data, binary, maxTextBytes, maxBinaryPreviewBytes);
-          const size = log.push(i + 1, Date.now(), i % 2 === 0 ? 'in' : 'out', binary ? 'binary' : 'text', data, binary, null);
+          // Frames go in by both ways the recording uses: push (any opcode) and pushData (text / binary).
+          const size = i % 3 === 0
+            ? log.pushData(i + 1, Date.now(), i % 2 === 0, data, binary)
+            : log.push(i + 1, Date.now(), i % 2 === 0 ? 'in' : 'out', binary ? 'binary' : 'text', data, binary, null);
           expect(size).toBe(preview.size);
           // The app may reuse its buffer once the frame went by: the log must not show that.
           if (Buffer.isBuffer(data)) data.fill(0x41);
-          return { seq: i + 1, ...preview };
+          return { seq: i + 1, direction: i % 2 === 0 ? 'in' : 'out', opcode: binary ? 'binary' : 'text', ...preview };
         }).slice(-maxMessages);
-        const views = log.views(false).map(({ seq, size, preview, encoding, truncated }) => ({ seq, size, preview, encoding, truncated }));
+        const views = log.views(false).map(({ seq, direction, opcode, size, preview, encoding, truncated }) => ({ seq, direction, opcode, size, preview, encoding, truncated }));
         expect(views).toEqual(expected);
       },
     ), { numRuns: 200 });
