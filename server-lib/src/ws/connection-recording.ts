@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRecordId } from '../core/record-id.js';
 import { performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, type RequestRecord } from '../protocol.js';
 import type { WsCloseSide, WsConnectionItem, WsConnectionRecord, WsDirection, WsOpcode, WsState } from '../protocol-ws.js';
@@ -30,7 +30,7 @@ export type WsConnectionHead = Omit<WsConnectionRecord, 'messages'>;
  * ```
  */
 export class WsConnectionRecording {
-  readonly id = randomUUID();
+  readonly id = newRecordId();
   readonly head: WsConnectionHead;
   /** Whether the app asked to close first (set by `close()` / `terminate()` while open). */
   private closeSide: WsCloseSide | undefined;
