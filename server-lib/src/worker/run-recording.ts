@@ -11,31 +11,12 @@ import type { RecordSummary, Snapshot } from '../protocol.js';
 import { linkFollowUpTasks, type JobRunsContext } from './lineage.js';
 import { describeError, MAX_LOG_LINE, pushNewest } from './run-outcome.js';
 import { FollowUpParent, type JobKey } from './run-store.js';
-import { MemoryRunStore } from './memory-run-store.js';
+import { saveAttempt, writeFinished, writeSoon, writtenNow } from './run-writes.js';
 import { storeRun, type RunnerInfo, type RunParts, type StoredRun } from './stored-run.js';
 import { BuiltSources } from './built-sources.js';
 import { RunBatch, type BuiltRecording } from './run-batch.js';
 import { clip } from '../core/clip.js';
 import { createTasks } from '../core/create-tasks.js';
-
-/** Changes to a running attempt (progress, logs, enqueues) are written together at most this often. */
-const FLUSH_MS = 50;
-
-// One shared, unref'd timer writes the runs that changed, rather than a timer per run: most
-// attempts are short and are written once, when they end, before the timer comes.
-const changedRuns = new Set<RunRecording>();
-let flushTimer: NodeJS.Timeout | undefined;
-function flushChanged(): void {
-  flushTimer = undefined;
-  const runs = [...changedRuns];
-  changedRuns.clear();
-  for (const run of runs) run.flush();
-}
-
-/** Writes a finished run with the next batch of deferred work: off the worker's path to its next job. */
-function writeFinished(run: RunRecording): void {
-  run.write();
-}
 
 type Decision = 'unknown' | 'tracked' | 'untracked';
 
@@ -241,13 +222,10 @@ export class RunRecording implements BuiltRecording {
     linkFollowUpTasks(owner, this.followUpParent, entries);
   }
 
-  /** Something changed: written within {@link FLUSH_MS}, so a short attempt is written once, when it ends. */
+  /** Something changed: written soon (run-writes.ts), so a short attempt is written once, when it ends. */
   private changed(): void {
     if (this.decision !== 'tracked') return; // written once decided
-    changedRuns.add(this);
-    if (flushTimer !== undefined) return;
-    flushTimer = setTimeout(flushChanged, FLUSH_MS);
-    flushTimer.unref();
+    writeSoon(this);
   }
 
   /** Writes the run now, with the enqueues settled a moment ago (from the shared timer). */
@@ -264,7 +242,7 @@ export class RunRecording implements BuiltRecording {
 
   /** Writes the run as it stands, in its stored form (stored-run.ts). */
   write(): void {
-    changedRuns.delete(this);
+    writtenNow(this);
     const owner = this.owner;
     if (this.decision !== 'tracked' || owner === undefined) return;
     let stored: StoredRun | null;
@@ -280,16 +258,6 @@ export class RunRecording implements BuiltRecording {
         return;
       }
     }
-    const runs = owner.runs;
-    if (!(runs instanceof MemoryRunStore)) {
-      runs.saveRun(this.job, this.attempt, stored).catch((error: unknown) => this.warn('run-save', 'could not store a job run', error));
-      return;
-    }
-    // In this process's memory: no promise per run written.
-    try {
-      runs.saveRunNow(this.job, this.attempt, stored);
-    } catch (error) {
-      this.warn('run-save', 'could not store a job run', error);
-    }
+    saveAttempt(owner, this.job, this.attempt, stored, this.runtime.log);
   }
 }
