@@ -46,6 +46,9 @@ export class TaskEntry {
   built = false;
   private dataJson: string | undefined;
   private optsSource: unknown;
+  // The JSON of BullMQ's options, made once (`null`: JSON cannot hold them): so they are read once,
+  // however often a job run holding this task is written (worker/stored-run.ts).
+  private optsJson: string | null | undefined;
   private dataSnap: SnapshotResult | undefined;
   private optsSnap: SnapshotResult | undefined;
 
@@ -68,6 +71,17 @@ export class TaskEntry {
     this.built = true;
     this.dataJson = dataJson;
     this.optsSource = opts;
+  }
+
+  /**
+   * The data's JSON as BullMQ stored it and the JSON of BullMQ's copy of the options, while this
+   * task still holds them and neither is long: what a written job run keeps instead of snapshots.
+   */
+  get storedSources(): { data: string; opts: string } | undefined {
+    const data = this.dataJson;
+    if (data === undefined || data.length > COMPACT_AT || this.optsSnap !== undefined) return undefined;
+    const opts = this.optionsJson();
+    return opts === null || opts.length > COMPACT_AT ? undefined : { data, opts };
   }
 
   /** For a job BullMQ built out of sight (a job scheduler's): snapshot the app's values now, once. */
@@ -165,18 +179,23 @@ export class TaskEntry {
   private optsResult(): SnapshotResult {
     if (this.optsSnap === undefined) {
       if (this.optsSource === undefined) return UNREAD;
-      this.optsSnap = this.serialize(storedForm(this.optsSource));
+      // As stored: JSON keeps no `undefined`, which BullMQ's copy is full of; what JSON cannot hold, as it is.
+      const json = this.optionsJson();
+      this.optsSnap = this.serialize(json === null ? this.optsSource : JSON.parse(json));
       this.optsSource = undefined;
+      this.optsJson = undefined;
     }
     return this.optsSnap;
   }
-}
 
-// Options as they are stored (JSON keeps no `undefined`, which BullMQ's copy is full of).
-function storedForm(opts: unknown): unknown {
-  try {
-    return JSON.parse(JSON.stringify(opts) ?? 'null') as unknown;
-  } catch {
-    return opts;
+  private optionsJson(): string | null {
+    if (this.optsJson === undefined) {
+      try {
+        this.optsJson = JSON.stringify(this.optsSource) ?? 'null';
+      } catch {
+        this.optsJson = null; // a cycle, a BigInt: the snapshot shows what JSON cannot hold
+      }
+    }
+    return this.optsJson;
   }
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createSummary, detectNPlusOne } from '../core/analyze.js';
-import { NOOP_BATCH, type PendingBatch } from '../core/pending-batch.js';
+import { NOOP_BATCH, PendingBatch, type BatchRecording } from '../core/pending-batch.js';
 import { RequestScope } from '../core/request-scope.js';
 import { deferWork, runDeferredWork } from '../core/deferred-work.js';
 import type { TaskscopeRuntime } from '../core/runtime.js';
@@ -13,8 +13,6 @@ import { describeError, MAX_LOG_LINE, pushNewest } from './run-outcome.js';
 import { FollowUpParent, type JobKey } from './run-store.js';
 import { saveAttempt, writeFinished, writeSoon, writtenNow } from './run-writes.js';
 import { storeRun, type RunnerInfo, type RunParts, type StoredRun } from './stored-run.js';
-import { BuiltSources } from './built-sources.js';
-import { RunBatch, type BuiltRecording } from './run-batch.js';
 import { clip } from '../core/clip.js';
 import { createTasks } from '../core/create-tasks.js';
 
@@ -39,7 +37,7 @@ const NO_LOGS: JobRun['logs'] = Object.freeze({ count: 0, lines: Object.freeze([
  * run.finish('completed', undefined, null);
  * ```
  */
-export class RunRecording implements BuiltRecording {
+export class RunRecording implements BatchRecording {
   readonly scope = new RequestScope(this);
   readonly startedAt = Date.now();
   private readonly startPerf = performance.now();
@@ -50,8 +48,6 @@ export class RunRecording implements BuiltRecording {
   private followUpParent: FollowUpParent | undefined;
   /** Made with the first enqueue: most attempts enqueue nothing, log nothing, report no progress. */
   private held: { summary: RecordSummary; tasks: TaskEntry[] } | undefined;
-  /** What BullMQ built the kept tasks' jobs from: what a written run keeps of their data and options. */
-  private built: BuiltSources | undefined;
   private progress: JobRun['progress'] | undefined;
   private logs: JobRun['logs'] | undefined;
   private phase: 'open' | 'finished' | 'closed' = 'open';
@@ -77,7 +73,6 @@ export class RunRecording implements BuiltRecording {
       this.decision = 'untracked';
       this.unlinked = undefined;
       if (this.held !== undefined) this.held.tasks = [];
-      this.built = undefined;
       this.close();
       return;
     }
@@ -121,15 +116,6 @@ export class RunRecording implements BuiltRecording {
     if (this.decision === 'unknown') (this.unlinked ??= []).push(...entries);
     else this.linkFollowUps(entries);
     this.changed();
-  }
-
-  /** Called by {@link RunBatch} when BullMQ built the job of one of this run's tasks. */
-  keepBuilt(entry: TaskEntry, json: string, opts: unknown): void {
-    if (this.decision === 'untracked') return;
-    const tasks = this.held?.tasks;
-    // Only kept tasks are written (and their seq is their place).
-    if (tasks === undefined || tasks[entry.seq - 1] !== entry) return;
-    (this.built ??= new BuiltSources()).keep(entry.seq, json, opts);
   }
 
   warn(key: string, message: string, error: unknown): void {
@@ -205,7 +191,7 @@ export class RunRecording implements BuiltRecording {
       if (record.tasks.length < max) record.tasks.push(entry);
       else this.droppedTasks += 1;
     }
-    return new RunBatch(this, batch, specs);
+    return new PendingBatch(this, batch, specs);
   }
 
   private linkFollowUps(entries: readonly TaskEntry[]): void {
@@ -237,7 +223,7 @@ export class RunRecording implements BuiltRecording {
 
   /** The run as it stands, in its stored form (stored-run.ts): its tasks' data and options as BullMQ built them. */
   stored(): StoredRun {
-    return storeRun(this.parts(), this.built, this.runtime.serialize);
+    return storeRun(this.parts(), this.runtime.serialize);
   }
 
   /** Writes the run as it stands, in its stored form (stored-run.ts). */

@@ -8,15 +8,15 @@
  * the very same value back, anything else goes into the `rare` JSON as it is. A run of a small
  * job that enqueued one follow-up is kept in about 250 bytes instead of its 1.2 KB JSON (issue 11).
  *
- * A task's data and options are kept as BullMQ built them (built-sources.ts) — the JSON of the
- * data BullMQ stored, the JSON of its copy of the options — and become bounded, redacted
+ * A task's data and options are kept as BullMQ built them (TaskEntry.storedSources) — the JSON of
+ * the data BullMQ stored, the JSON of its copy of the options — and become bounded, redacted
  * snapshots only when the run is read, as a request's tasks do (TaskEntry): a worker writes
  * every run, and nearly none is ever read.
  */
 import type { JobRun, RunEnqueues, RunOutcome } from '../protocol-runs.js';
 import type { Snapshot, StackFrame, TaskRecord } from '../protocol.js';
 import type { SnapshotResult } from '../core/serialize.js';
-import { rawSources, type BuiltSources } from './built-sources.js';
+import { TaskEntry } from '../core/task-entry.js';
 import { isSummaryOf, summaryOf } from './run-summary.js';
 
 /** The worker that ran an attempt: one object per process (and worker name), shared by its runs. */
@@ -89,16 +89,16 @@ export interface RunParts extends Omit<JobRun, 'enqueued'> {
 const NO_FRAMES: StackFrame[] = Object.freeze([]) as unknown as StackFrame[];
 
 /**
- * The stored form of a run. With `built` (what BullMQ built each task's job from) and the
- * instance's `serialize`, tasks keep that and are made snapshots when read; else their snapshots.
+ * The stored form of a run. With the instance's `serialize`, tasks that still hold what BullMQ
+ * built their jobs from keep that and are made snapshots when read; else their snapshots.
  *
  * @example
  * ```ts
- * const stored = storeRun(recording.parts(), sources, runtime.serialize);
+ * const stored = storeRun(recording.parts(), runtime.serialize);
  * expandRun(stored); // the JobRun the recording's toJSON gives
  * ```
  */
-export function storeRun(run: RunParts, built?: BuiltSources, serialize?: Serialize): StoredRun {
+export function storeRun(run: RunParts, serialize?: Serialize): StoredRun {
   // The fields to keep as they are, made with the first (no closure: this runs for every run).
   let rare: Record<string, unknown> | undefined;
   const { startedAt, finishedAt, runMs } = run;
@@ -117,8 +117,8 @@ export function storeRun(run: RunParts, built?: BuiltSources, serialize?: Serial
   const enqueued = run.enqueued;
   if (enqueued !== null) {
     const list = enqueued.tasks;
-    const sources = serialize === undefined ? undefined : built;
-    tasks = list.length === 1 ? storeTask(list[0]!, 0, startedAt, sources) : list.map((task, index) => storeTask(task, index, startedAt, sources));
+    const raw = serialize !== undefined;
+    tasks = list.length === 1 ? storeTask(list[0]!, 0, startedAt, raw) : list.map((task, index) => storeTask(task, index, startedAt, raw));
     if (!isSummaryOf(enqueued.summary, list)) (rare ??= {}).summary = enqueued.summary;
     if (enqueued.nPlusOne.length > 0) (rare ??= {}).nPlusOne = enqueued.nPlusOne;
     if (enqueued.droppedTasks !== 0) (rare ??= {}).droppedTasks = enqueued.droppedTasks;
@@ -127,7 +127,7 @@ export function storeRun(run: RunParts, built?: BuiltSources, serialize?: Serial
   return new StoredRun(run.attempt, run.worker, startedAt, finishedAfter, runUs, run.outcome, tasks, rare === undefined ? undefined : JSON.stringify(rare), serialize);
 }
 
-function storeTask(task: TaskRecord, index: number, startedAt: number, built: BuiltSources | undefined): StoredTask {
+function storeTask(task: TaskRecord, index: number, startedAt: number, keepRaw: boolean): StoredTask {
   let rare: Partial<TaskRecord> | undefined;
   const { seq, enqueuedAt, offsetMs, enqueueMs, jobTimestamp, stack } = task;
   if (seq !== index + 1) (rare ??= {}).seq = seq;
@@ -156,7 +156,7 @@ function storeTask(task: TaskRecord, index: number, startedAt: number, built: Bu
   if (task.schedulerId !== null) (rare ??= {}).schedulerId = task.schedulerId;
   if (task.origin !== (stack[0] ?? null)) (rare ??= {}).origin = task.origin;
   // Read from the task only when BullMQ built none of it that can be kept (that builds the snapshots now).
-  const raw = built === undefined ? undefined : rawSources(built, task);
+  const raw = keepRaw && task instanceof TaskEntry ? task.storedSources : undefined;
   let data: string, opts: string;
   if (raw !== undefined) {
     data = raw.data;
