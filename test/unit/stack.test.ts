@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runInRequestScope, type EnqueueRecorder } from '../../server-lib/src/core/scope.js';
-import { captureCallSite, formatCallSite, formatStack, parseStackLine, type CallSite } from '../../server-lib/src/core/stack.js';
+import { captureTrace, formatTrace, type FormattedStack } from '../../server-lib/src/core/stack.js';
+import { parseStackLine } from '../../server-lib/src/core/stack-text.js';
 
 const thisFile = fileURLToPath(import.meta.url);
 const testRoot = path.resolve(path.dirname(thisFile), '..');
@@ -16,11 +17,23 @@ function lineOf(marker: string): number {
   return source.findIndex((line) => line.includes(marker) && !line.includes('lineOf(')) + 1;
 }
 
-function createOrder(): CallSite {
-  return captureCallSite(); // capture: createOrder
+type Trace = ReturnType<typeof captureTrace>;
+
+/** What the instrumentation does around an enqueue: V8's trace below it, its frames read later. */
+function capture(maxFrames = 20): Trace {
+  return captureTrace(maxFrames, capture);
 }
 
-function handleRequest(): CallSite {
+/** A fresh options object each time: formatted traces are cached per options object. */
+function format(trace: Trace, options: { cwd?: string; maxFrames?: number } = {}): FormattedStack {
+  return formatTrace(trace, { cwd: options.cwd ?? testRoot, maxFrames: options.maxFrames ?? 10 });
+}
+
+function createOrder(): Trace {
+  return capture(); // capture: createOrder
+}
+
+function handleRequest(): Trace {
   return createOrder(); // call: handleRequest
 }
 
@@ -28,36 +41,36 @@ async function tick(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-async function enqueueAfterAwaits(): Promise<CallSite> {
+async function enqueueAfterAwaits(): Promise<Trace> {
   await tick();
   await tick();
-  return captureCallSite(); // capture: enqueueAfterAwaits
+  return capture(); // capture: enqueueAfterAwaits
 }
 
-async function routeHandler(): Promise<CallSite> {
+async function routeHandler(): Promise<Trace> {
   await tick();
   return await enqueueAfterAwaits(); // call: routeHandler
 }
 
-describe('captureCallSite() and formatCallSite()', () => {
+describe('captureTrace() and formatTrace()', () => {
   it('points origin at the line that captured, then its callers', () => {
-    const { origin, stack } = formatCallSite(handleRequest(), { cwd: testRoot });
+    const { origin, stack } = format(handleRequest());
     expect(origin).toEqual({ file: 'unit/stack.test.ts', line: lineOf('// capture: createOrder'), column: expect.any(Number), function: 'createOrder' });
     expect(stack[1]).toMatchObject({ file: 'unit/stack.test.ts', line: lineOf('// call: handleRequest'), function: 'handleRequest' });
   });
 
   it('follows awaits: the caller of an async function shows up after its awaits resolved', async () => {
-    const { origin, stack } = formatCallSite(await routeHandler(), { cwd: testRoot });
+    const { origin, stack } = format(await routeHandler());
     expect(origin).toMatchObject({ file: 'unit/stack.test.ts', line: lineOf('// capture: enqueueAfterAwaits'), function: 'enqueueAfterAwaits' });
     expect(stack[1]).toMatchObject({ file: 'unit/stack.test.ts', line: lineOf('// call: routeHandler'), function: 'routeHandler' });
   });
 
   it('leaves out frames of node_modules and Node internals', () => {
-    let site: CallSite | undefined;
+    let trace: Trace | undefined;
     fc.assert(fc.property(fc.constant(1), () => {
-      site = captureCallSite(50); // capture: inside fast-check
+      trace = capture(50); // capture: inside fast-check
     }), { numRuns: 1 });
-    const { origin, stack } = formatCallSite(site!, { cwd: testRoot, maxFrames: 50 });
+    const { origin, stack } = format(trace!, { maxFrames: 50 });
     expect(origin).toMatchObject({ line: lineOf('// capture: inside fast-check') });
     expect(stack.length).toBeGreaterThan(0);
     for (const frame of stack) {
@@ -68,30 +81,38 @@ describe('captureCallSite() and formatCallSite()', () => {
 
   it("leaves out taskscope's own files", () => {
     const recorder = { begin: () => ({ settle() {} }) } as unknown as EnqueueRecorder;
-    const site = runInRequestScope(recorder, () => captureCallSite(50)); // capture: through scope.ts
-    const { origin, stack } = formatCallSite(site, { cwd: testRoot, maxFrames: 50 });
+    const trace = runInRequestScope(recorder, () => capture(50)); // capture: through scope.ts
+    const { origin, stack } = format(trace, { maxFrames: 50 });
     expect(origin).toMatchObject({ file: 'unit/stack.test.ts', line: lineOf('// capture: through scope.ts') });
     expect(stack.some((frame) => frame.file.includes('server-lib'))).toBe(false);
   });
 
-  it('keeps absolute paths outside cwd, limits frames, and caches per site', () => {
-    const site = handleRequest();
-    const elsewhere = formatCallSite(site, { cwd: '/nowhere', maxFrames: 1 });
+  it('keeps absolute paths outside cwd and limits frames', () => {
+    const elsewhere = format(handleRequest(), { cwd: '/nowhere', maxFrames: 1 });
     expect(elsewhere.stack).toHaveLength(1);
     expect(elsewhere.origin?.file).toBe(thisFile);
-    expect(formatCallSite(site, { cwd: '/nowhere', maxFrames: 1 })).toBe(elsewhere);
-    expect(formatCallSite(site, { cwd: testRoot }).origin?.file).toBe('unit/stack.test.ts');
+    expect(format(handleRequest()).origin?.file).toBe('unit/stack.test.ts');
+  });
+
+  it('formats a trace seen before once: the same frames, frozen, for every enqueue from that line', () => {
+    const options = { cwd: testRoot, maxFrames: 10 };
+    const traces = Array.from({ length: 3 }, () => handleRequest());
+    const [first, ...again] = traces.map((trace) => formatTrace(trace, options));
+    for (const formatted of again) expect(formatted).toBe(first);
+    expect(Object.isFrozen(first!.origin)).toBe(true);
+    // Another line is another trace.
+    expect(formatTrace(capture(), options).origin?.line).not.toBe(first!.origin?.line);
   });
 
   it("works when the app installed its own Error.prepareStackTrace", () => {
     const previous = Error.prepareStackTrace;
     try {
       Error.prepareStackTrace = (_error, sites) => sites;
-      expect(formatCallSite(handleRequest(), { cwd: testRoot }).origin).toMatchObject({ function: 'createOrder' });
+      expect(format(handleRequest()).origin).toMatchObject({ function: 'createOrder' });
       Error.prepareStackTrace = () => 'no frames here';
-      expect(formatCallSite(handleRequest(), { cwd: testRoot })).toEqual({ origin: null, stack: [] });
+      expect(format(handleRequest())).toEqual({ origin: null, stack: [] });
       Error.prepareStackTrace = () => { throw new Error('broken tool'); };
-      expect(formatCallSite(handleRequest(), { cwd: testRoot })).toEqual({ origin: null, stack: [] });
+      expect(format(handleRequest())).toEqual({ origin: null, stack: [] });
     } finally {
       Error.prepareStackTrace = previous;
     }
@@ -99,7 +120,7 @@ describe('captureCallSite() and formatCallSite()', () => {
 
   it('restores Error.stackTraceLimit', () => {
     const limit = Error.stackTraceLimit;
-    captureCallSite(99);
+    capture(99);
     expect(Error.stackTraceLimit).toBe(limit);
   });
 });
@@ -136,8 +157,19 @@ describe('parseStackLine()', () => {
   });
 });
 
-describe('formatStack()', () => {
-  it('keeps application frames of a literal stack, relative to cwd', () => {
+/** Formats a trace of this file while a tool (tsx, source-map-support) formats stacks as `text`. */
+function formatAs(text: string, cwd: string): FormattedStack {
+  const previous = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = () => text;
+    return format(handleRequest(), { cwd });
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
+}
+
+describe("formatTrace() with the environment's stack formatter", () => {
+  it('keeps the application frames of what the tool wrote (its mapped positions), relative to cwd', () => {
     const text = [
       'Error',
       `    at wrapped (${serverLibSrc}/bullmq/wrap-enqueue.ts:10:3)`,
@@ -148,7 +180,7 @@ describe('formatStack()', () => {
       '    at async createOrder (/srv/app/src/routes/orders.ts:12:3)',
       '    at /elsewhere/lib.js:1:1',
     ].join('\n');
-    expect(formatStack(text, { cwd: '/srv/app' })).toEqual({
+    expect(formatAs(text, '/srv/app')).toEqual({
       origin: { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'sendReceipts' },
       stack: [
         { file: 'src/routes/orders.ts', line: 45, column: 9, function: 'sendReceipts' },
@@ -159,11 +191,11 @@ describe('formatStack()', () => {
   });
 
   it('makes Windows paths relative to a Windows cwd', () => {
-    expect(formatStack('    at run (C:\\app\\src\\a.js:4:5)', { cwd: 'C:\\app' }).origin?.file).toBe('src/a.js');
+    expect(formatAs('    at run (C:\\app\\src\\a.js:4:5)', 'C:\\app').origin?.file).toBe('src/a.js');
   });
 
-  it('returns no frames for an empty or odd stack', () => {
-    expect(formatStack('')).toEqual({ origin: null, stack: [] });
-    expect(formatStack('TypeError: x\n    at <anonymous>')).toEqual({ origin: null, stack: [] });
+  it('shows no frames for an empty or odd stack', () => {
+    expect(formatAs('', testRoot)).toEqual({ origin: null, stack: [] });
+    expect(formatAs('TypeError: x\n    at <anonymous>', testRoot)).toEqual({ origin: null, stack: [] });
   });
 });
