@@ -7,6 +7,12 @@ export interface BenchClient {
   get(path: string): Promise<{ status: number; id: string | undefined; body: string }>;
   /** Runs `connections` request loops on `path(n)` for `ms`; resolves with how many completed. */
   saturate(path: (n: number) => string, connections: number, ms: number): Promise<number>;
+  /**
+   * Saturates the app until `requests` have completed: what V8 needs to have compiled and
+   * optimised the code on the request's path, counted in calls rather than seconds, so a slower
+   * variant or a busier machine is not measured while still warming up.
+   */
+  warmUp(path: (n: number) => string, connections: number, requests: number): Promise<void>;
   close(): void;
 }
 
@@ -39,6 +45,10 @@ export function benchClient(port: number, maxSockets: number): BenchClient {
         while (performance.now() < end) await get(path(done++));
       }));
       return done;
+    },
+    async warmUp(path, connections, requests) {
+      let done = 0;
+      while (done < requests) done += await this.saturate((n) => path(done + n), connections, 250);
     },
     close: () => agent.destroy(),
   };
