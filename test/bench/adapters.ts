@@ -59,7 +59,7 @@ export async function benchAdapters(connection: { host: string; port: number }):
 }
 
 async function measure(framework: Framework, mode: 'bare' | 'tracked', connection: { host: string; port: number }): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', SERVER, framework, mode, connection.host, String(connection.port)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, framework, mode, connection.host, String(connection.port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

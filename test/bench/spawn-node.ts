@@ -8,11 +8,12 @@ export const benchFile = (name: string): string => fileURLToPath(new URL(`./${na
 
 /**
  * Starts one of the bench's TypeScript files in a fresh process of the given Node binary (tsx as
- * its loader, taskscope from its sources), so what is measured runs on that Node and never
+ * its loader for the bench's own files; taskscope from its build, `dist/`, as users run it: `npm run
+ * bench` builds it first), so what is measured runs on that Node and never
  * shares a process with another variant.
  */
 export function spawnBench(node: NodeBinary, file: string, args: readonly string[], nodeFlags: readonly string[] = []): ChildProcess {
-  return spawn(node.path, [...nodeFlags, '--import', 'tsx', '--conditions=source', file, ...args], {
+  return spawn(node.path, [...nodeFlags, '--import', 'tsx', file, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
@@ -84,7 +85,7 @@ export interface BenchSession {
  * ```
  */
 export function startSession(node: NodeBinary, file: string, args: readonly string[]): BenchSession {
-  const child = spawn(node.path, ['--import', 'tsx', '--conditions=source', file, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(node.path, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
   let buffer = '';
