@@ -159,7 +159,7 @@ describe.each(['light', 'dark'] as const)('the demo shop in the Tasks panel, in 
     await selectRequest(panel, 'POST', '/api/products/MUG-01/views');
     // No Refresh, no click: the panel follows the record while late jobs may still come.
     await waitForText(panel, JOB_ROWS, /track-product-view\s*late/);
-    await waitForText(panel, SUMMARY, /^1 job \(1 immediate, 0 delayed, 1 late\)/);
+    await waitForText(panel, SUMMARY, /^1 job \(1 immediate, 0 delayed\) · 1 added late · /);
     await waitForText(panel, 'li[role="option"][aria-selected="true"]', /1 job/);
   });
 

@@ -29,6 +29,13 @@ describe('countAdds() and summaryLine()', () => {
     expect(countAdds(record, new Map([[1, makeStatus(task, 'active', { duplicate: true })]])).jobs).toBe(0);
   });
 
+  it('says how many came late apart from immediate and delayed, which count them too', () => {
+    const tasks = [makeTask(1), makeTask(2, { late: true }), makeTask(3, { late: true, delayMs: 30_000 })];
+    const record = makeRecord({ tasks, droppedTasks: 0 });
+    record.summary = { ...record.summary, total: 3, enqueueMs: 2.5 };
+    expect(summaryLine(countAdds(record, new Map()), 2.5)).toBe('3 jobs (2 immediate, 1 delayed) · 2 added late · 2.5 ms enqueueing');
+  });
+
   it('counts a flow as one call, with its time once', () => {
     const tasks = [1, 2, 3].map((seq) => makeTask(seq, { via: 'flow', callSeq: 1, callSize: 3, enqueueMs: 8.9 }));
     const record = makeRecord({ tasks });

@@ -17,14 +17,15 @@ export function plural(count: number, word: string): string {
 }
 
 /**
- * The request's one-line summary, e.g. `12 jobs (8 immediate, 4 delayed) · 45.2 ms enqueueing`,
- * or, when some adds made no job of their own, `3 adds → 2 jobs (…) · 1 merged into an existing job`.
+ * The request's one-line summary, e.g. `12 jobs (8 immediate, 4 delayed) · 45.2 ms enqueueing`
+ * (`· 2 added late` when some came after the response or the message's turn), or, when some adds
+ * made no job of their own, `3 adds → 2 jobs (…) · 1 merged into an existing job`.
  */
 export function summaryLine(counts: AddCounts, enqueueMs: number): string {
   const head = counts.adds === counts.jobs ? plural(counts.jobs, 'job') : `${plural(counts.adds, 'add')} → ${plural(counts.jobs, 'job')}`;
-  const kinds = counts.jobs > 0 ? [`${counts.immediate} immediate`, `${counts.delayed} delayed`] : [];
-  if (counts.late) kinds.push(`${counts.late} late`);
-  const parts = [kinds.length ? `${head} (${kinds.join(', ')})` : head];
+  const parts = [counts.jobs > 0 ? `${head} (${counts.immediate} immediate, ${counts.delayed} delayed)` : head];
+  // Apart from the kinds: a late add is also immediate or delayed (or failed, or merged).
+  if (counts.late) parts.push(`${counts.late} added late`);
   if (counts.failed) parts.push(`${plural(counts.failed, 'add')} failed`);
   if (counts.merged) parts.push(`${counts.merged} merged into ${counts.merged === 1 ? 'an existing job' : 'existing jobs'}`);
   const calls = counts.calls > 0 && counts.calls < counts.adds ? ` in ${plural(counts.calls, 'call')}` : '';
