@@ -7,10 +7,10 @@ import type { NodeBinary } from './node-versions.js';
 export const benchFile = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 /**
- * Starts one of the bench's TypeScript files in a fresh process of the given Node binary (tsx as
- * its loader for the bench's own files; taskscope from its build, `dist/`, as users run it: `npm run
- * bench` builds it first), so what is measured runs on that Node and never
- * shares a process with another variant.
+ * Starts one of the bench's TypeScript files in a fresh process of the given Node binary, so what
+ * is measured runs on that Node and never shares a process with another variant. tsx loads the
+ * bench's own files; taskscope comes from its build, `dist/`, as users run it (`npm run bench`
+ * builds it first).
  */
 export function spawnBench(node: NodeBinary, file: string, args: readonly string[], nodeFlags: readonly string[] = []): ChildProcess {
   return spawn(node.path, [...nodeFlags, '--import', 'tsx', file, ...args], {
