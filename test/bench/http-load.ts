@@ -10,9 +10,10 @@ export interface BenchClient {
   /**
    * Saturates the app until `requests` have completed: what V8 needs to have compiled and
    * optimised the code on the request's path, counted in calls rather than seconds, so a slower
-   * variant or a busier machine is not measured while still warming up.
+   * variant or a busier machine is not measured while still warming up. Resolves with the
+   * requests done (`requests` or a few more).
    */
-  warmUp(path: (n: number) => string, connections: number, requests: number): Promise<void>;
+  warmUp(path: (n: number) => string, connections: number, requests: number): Promise<number>;
   close(): void;
 }
 
@@ -49,6 +50,7 @@ export function benchClient(port: number, maxSockets: number): BenchClient {
     async warmUp(path, connections, requests) {
       let done = 0;
       while (done < requests) done += await this.saturate((n) => path(done + n), connections, 250);
+      return done;
     },
     close: () => agent.destroy(),
   };

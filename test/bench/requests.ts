@@ -20,6 +20,8 @@ type Variant = (typeof VARIANTS)[number];
 interface Measured {
   cpuUsPerRequest: number;
   requestsPerSecond: number;
+  /** Over the app's first {@link WARM_UP_REQUESTS} requests, while V8 was still optimising. */
+  warmUpCpuUsPerRequest: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function benchRequests(node: NodeBinary, connection: { host: string
       const measured = {} as Record<Variant, Measured>;
       VARIANTS.forEach((variant, i) => {
         const t = totals[i]!;
-        measured[variant] = { cpuUsPerRequest: t.cpuUs / t.done, requestsPerSecond: t.done / (t.ms / 1000) };
+        measured[variant] = { cpuUsPerRequest: t.cpuUs / t.done, requestsPerSecond: t.done / (t.ms / 1000), warmUpCpuUsPerRequest: apps[i]!.warmUpCpuUsPerRequest };
       });
       perRound.push(measured);
     } finally {
@@ -71,6 +73,8 @@ export async function benchRequests(node: NodeBinary, connection: { host: string
   const verdicts: Verdicts = [report('  request: floor − tracked', gapLine(gap, '≤ 0.03'), gap <= 0.03)];
   const rps = (v: Variant) => median(perRound.map((r) => r[v].requestsPerSecond)).toFixed(0);
   report('  requests/s at saturation (info)', `bare ${rps('bare')}  tracked ${rps('tracked')} (${throughput.of('tracked').toFixed(3)})  floor ${rps('floor')} (${throughput.of('floor').toFixed(3)})`, undefined);
+  const warm = (v: Variant) => median(perRound.map((r) => r[v].warmUpCpuUsPerRequest)).toFixed(0);
+  report(`  first ${WARM_UP_REQUESTS} requests (info)`, `µs CPU/request while warming up: bare ${warm('bare')}  tracked ${warm('tracked')}  floor ${warm('floor')}`, undefined);
   console.log(`  (${rounds} rounds of fresh apps, each warmed up by ${WARM_UP_REQUESTS} requests, × ${turns} turns × ${windowMs} ms of load per variant, ${CONNECTIONS} connections)`);
   return verdicts;
 }
@@ -81,6 +85,8 @@ function mapVariants(round: Record<Variant, Measured>, f: (m: Measured) => numbe
 
 /** One app process of a round, ready to take its turns under load. */
 interface App {
+  /** CPU per request over the warm-up, after the first request (the process's start is not counted). */
+  warmUpCpuUsPerRequest: number;
   /** Saturates the app for `ms`; resolves with the app's CPU time in that window and the requests done. */
   load(ms: number): Promise<{ cpuUs: number; done: number }>;
   stop(): Promise<void>;
@@ -96,8 +102,11 @@ async function startApp(node: NodeBinary, variant: Variant, connection: { host: 
     if (probe.status !== 200 || (probe.id !== undefined) !== (variant === 'tracked')) {
       throw new Error(`request bench app (${variant}) answered ${probe.status} with X-Debug-Id ${probe.id}`);
     }
-    await client.warmUp((n) => `/orders?id=${n}`, CONNECTIONS, WARM_UP_REQUESTS);
+    const cold = await cpuNow();
+    const warmedUp = await client.warmUp((n) => `/orders?id=${n}`, CONNECTIONS, WARM_UP_REQUESTS);
+    const warmUpCpuUsPerRequest = ((await cpuNow()) - cold) / warmedUp;
     return {
+      warmUpCpuUsPerRequest,
       async load(ms) {
         const before = await cpuNow();
         const done = await client.saturate((n) => `/orders?id=${n}`, CONNECTIONS, ms);
