@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { Agent, request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { benchClient } from './http-load.js';
 import { median, report } from './stats.js';
 import { portOf } from './spawn-node.js';
 
@@ -63,25 +62,11 @@ async function measure(framework: Framework, mode: 'bare' | 'tracked', connectio
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const port = await portOf(child);
-    const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-    const get = (id: number) => new Promise<void>((resolve, reject) => {
-      request({ host: '127.0.0.1', port, path: `/orders?id=${id}`, agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject).end();
-    });
-    const run = async (ms: number) => {
-      let done = 0;
-      const end = performance.now() + ms;
-      await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-        while (performance.now() < end) await get(done++);
-      }));
-      return done;
-    };
-    for (let warmed = 0; warmed < WARM_UP_REQUESTS;) warmed += await run(250);
-    const done = await run(DURATION_MS);
-    agent.destroy();
+    const client = benchClient(await portOf(child), CONNECTIONS);
+    const path = (id: number) => `/orders?id=${id}`;
+    await client.warmUp(path, CONNECTIONS, WARM_UP_REQUESTS);
+    const done = await client.saturate(path, CONNECTIONS, DURATION_MS);
+    client.close();
     return done / (DURATION_MS / 1000);
   } finally {
     child.kill('SIGTERM');
