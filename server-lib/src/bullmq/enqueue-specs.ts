@@ -1,10 +1,11 @@
 /**
- * Turns the arguments of BullMQ's enqueue methods into `EnqueueSpec`s, and their results into
- * `EnqueuedJob`s in the same order. Pure functions over duck-typed shapes, so they work for
- * every bullmq version whose classes have these fields (5.40+ and 6.x).
+ * Turns the arguments of a Queue's enqueue methods (`add`, `addBulk`, `upsertJobScheduler`)
+ * into `EnqueueSpec`s, and their results into `EnqueuedJob`s in the same order; flow-specs.ts
+ * does the same for FlowProducer. Pure functions over duck-typed shapes, so they work for every
+ * bullmq version whose classes have these fields (5.40+ and 6.x).
  */
 import type { EnqueueSpec, EnqueuedJob } from '../core/scope.js';
-import { rememberQueue, rememberSource } from './source-registry.js';
+import { rememberQueue } from './source-registry.js';
 import { sliceWhole } from '../core/clip.js';
 
 type Options = Record<string, unknown>;
@@ -16,32 +17,14 @@ export interface QueueLike {
   jobsOpts?: Options;
 }
 
-/** The fields of a FlowProducer the specs need. */
-export interface FlowProducerLike {
-  opts?: { prefix?: string };
-}
-
-/** A node of a flow tree as the app passes it to `FlowProducer.add`. */
-export interface FlowNodeLike {
-  name: string;
-  queueName: string;
-  data?: unknown;
-  prefix?: string;
-  opts?: Options & { jobId?: string; parent?: { id: string; queue: string } };
-  children?: FlowNodeLike[];
-}
-
-interface JobLike {
+/** The fields of a Job the results need. */
+export interface JobLike {
   id?: string | null;
   timestamp?: number;
 }
 
-interface JobNodeLike {
-  job?: JobLike;
-  children?: JobNodeLike[];
-}
-
-const DEFAULT_PREFIX = 'bull';
+/** BullMQ's key prefix when none is given. */
+export const DEFAULT_PREFIX = 'bull';
 
 /** Longest queue or job name kept in a record; a longer one ends with `…`. */
 export const MAX_NAME_LENGTH = 256;
@@ -74,14 +57,15 @@ function queueSpec(queue: QueueLike, via: EnqueueSpec['via'], name: unknown, dat
   return { via, queue: displayName(queue.name), prefix, name: displayName(name), data, opts, source: queue };
 }
 
-function fromJob(job: JobLike | undefined | null, withTimestamp = true): EnqueuedJob {
+/** The id (and creation time) of a job BullMQ returned. */
+export function fromJob(job: JobLike | undefined | null, withTimestamp = true): EnqueuedJob {
   if (job == null || typeof job !== 'object') return { jobId: null };
   const jobId = job.id == null ? null : String(job.id);
   return withTimestamp && typeof job.timestamp === 'number' ? { jobId, timestamp: job.timestamp } : { jobId };
 }
 
-// A negative count: the jobs as they are (a call settled from inside BullMQ, see settleFrom).
-function padTo(jobs: EnqueuedJob[], count: number): EnqueuedJob[] {
+/** `jobs` cut or padded to `count`; a negative count: the jobs as they are (a call settled from inside BullMQ, see settleFrom). */
+export function padTo(jobs: EnqueuedJob[], count: number): EnqueuedJob[] {
   if (count < 0) return jobs;
   while (jobs.length < count) jobs.push({ jobId: null });
   return jobs.length > count ? jobs.slice(0, count) : jobs;
@@ -130,72 +114,6 @@ export function describeUpsertJobScheduler(queue: QueueLike, args: unknown[]): E
 }
 
 /**
- * The queue name of a qualified one (`bull:orders` → `orders`), as BullMQ writes parents.
- *
- * @example
- * ```ts
- * lastSegment('bull:orders'); // 'orders'
- * ```
- */
-export function lastSegment(qualifiedName: string): string {
-  return qualifiedName.slice(qualifiedName.lastIndexOf(':') + 1);
-}
-
-// Pre-order (node, then its children in order): the same walk `jobsOfFlowTree` makes over the
-// JobNode tree BullMQ returns, which mirrors the input tree child for child. Parents are filled
-// in from the jobs BullMQ builds (their `opts.parent`), so the app's options are never read here.
-function describeFlowNode(producer: FlowProducerLike, node: FlowNodeLike, out: EnqueueSpec[]): void {
-  const prefix = node.prefix ?? producer.opts?.prefix ?? DEFAULT_PREFIX;
-  rememberSource(prefix, node.queueName, producer);
-  out.push({
-    via: 'flow',
-    queue: displayName(node.queueName),
-    prefix,
-    name: displayName(node.name),
-    data: node.data,
-    opts: node.opts,
-    parent: null,
-    source: producer,
-  });
-  if (!Array.isArray(node.children)) return;
-  for (const child of node.children) describeFlowNode(producer, child, out);
-}
-
-function describeFlow(producer: FlowProducerLike, flow: FlowNodeLike, out: EnqueueSpec[]): void {
-  if (flow == null || typeof flow !== 'object') return;
-  describeFlowNode(producer, flow, out);
-}
-
-/**
- * Specs of `flowProducer.add(flow, opts)`: every node of the tree, parents before children.
- *
- * @example
- * ```ts
- * describeFlowAdd(producer, [{ name: 'p', queueName: 'a', children: [{ name: 'c', queueName: 'b' }] }]);
- * ```
- */
-export function describeFlowAdd(producer: FlowProducerLike, args: unknown[]): EnqueueSpec[] {
-  const out: EnqueueSpec[] = [];
-  describeFlow(producer, args[0] as FlowNodeLike, out);
-  return out;
-}
-
-/**
- * Specs of `flowProducer.addBulk(flows)`: the nodes of each flow in turn.
- *
- * @example
- * ```ts
- * describeFlowAddBulk(producer, [[flowA, flowB]]);
- * ```
- */
-export function describeFlowAddBulk(producer: FlowProducerLike, args: unknown[]): EnqueueSpec[] {
-  const out: EnqueueSpec[] = [];
-  const flows = Array.isArray(args[0]) ? (args[0] as FlowNodeLike[]) : [];
-  for (const flow of flows) describeFlow(producer, flow, out);
-  return out;
-}
-
-/**
  * The job `queue.add` resolved to. Its `timestamp` is the one BullMQ wrote for a new job; when
  * the id already existed (custom `jobId`, deduplication) BullMQ still returns a fresh Job object
  * with a fresh timestamp and the old id, so a duplicate can only be told later, from Redis.
@@ -239,41 +157,3 @@ export function jobsOfUpsertJobScheduler(result: unknown, count: number): Enqueu
   return padTo([job], count);
 }
 
-function walkJobNode(node: JobNodeLike | undefined, parentJobId: string | null | undefined, out: EnqueuedJob[]): void {
-  const job = fromJob(node?.job);
-  if (parentJobId !== undefined) job.parentJobId = parentJobId;
-  out.push(job);
-  if (!Array.isArray(node?.children)) return;
-  for (const child of node.children) walkJobNode(child, job.jobId, out);
-}
-
-/**
- * The jobs of the JobNode tree `flowProducer.add` resolved to, in the order of `describeFlowAdd`.
- *
- * @example
- * ```ts
- * jobsOfFlowAdd(tree, specs.length, [flow]);
- * ```
- */
-export function jobsOfFlowAdd(result: unknown, count: number, args: unknown[]): EnqueuedJob[] {
-  const out: EnqueuedJob[] = [];
-  if (result != null) walkJobNode(result as JobNodeLike, (args[0] as FlowNodeLike | undefined)?.opts?.parent?.id, out);
-  return padTo(out, count);
-}
-
-/**
- * The jobs of every tree `flowProducer.addBulk` resolved to, in the order of `describeFlowAddBulk`.
- *
- * @example
- * ```ts
- * jobsOfFlowAddBulk(trees, specs.length, [flows]);
- * ```
- */
-export function jobsOfFlowAddBulk(result: unknown, count: number, args: unknown[]): EnqueuedJob[] {
-  const out: EnqueuedJob[] = [];
-  const flows = Array.isArray(args[0]) ? (args[0] as Array<FlowNodeLike | undefined>) : [];
-  if (Array.isArray(result)) {
-    result.forEach((tree: JobNodeLike, index) => walkJobNode(tree, flows[index]?.opts?.parent?.id, out));
-  }
-  return padTo(out, count);
-}

@@ -13,11 +13,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createLog } from '../core/log.js';
-import {
-  describeAdd, describeAddBulk, describeFlowAdd, describeFlowAddBulk, describeUpsertJobScheduler,
-  jobsOfAdd, jobsOfAddBulk, jobsOfFlowAdd, jobsOfFlowAddBulk, jobsOfUpsertJobScheduler,
-} from './enqueue-specs.js';
-
+import { describeAdd, describeAddBulk, describeUpsertJobScheduler, jobsOfAdd, jobsOfAddBulk, jobsOfUpsertJobScheduler } from './enqueue-specs.js';
+import { describeFlowAdd, describeFlowAddBulk, jobsOfFlowAdd, jobsOfFlowAddBulk } from './flow-specs.js';
 import { esmEntryOfBullMQ } from './esm-entry.js';
 import { hookJobs } from './job-hooks.js';
 import { installOnce, replaceMethod } from '../core/patch-once.js';

@@ -3,7 +3,6 @@ import { addCallToSummary } from './analyze.js';
 import { clip } from './clip.js';
 import type { BuiltJob, EnqueueSpec, EnqueuedJob, PendingEnqueue } from './scope.js';
 import type { TaskEntry } from './task-entry.js';
-import { lastSegment } from '../bullmq/enqueue-specs.js';
 import type { RecordSummary } from '../protocol.js';
 
 /** What a batch records into: a request's recording, or a job run's (worker/job-run.ts). */
@@ -60,7 +59,7 @@ export class PendingBatch implements PendingEnqueue {
       if (typeof job.delay === 'number' && job.delay > 0 && entry.delayMs === 0) this.delay(entry, job.delay);
       const parent = opts?.parent;
       if (parent != null && parent.id != null && parent.queue != null) {
-        entry.parent = { queue: lastSegment(String(parent.queue)), jobId: String(parent.id) };
+        entry.parent = { queue: queueOfQualified(String(parent.queue)), jobId: String(parent.id) };
       }
     } catch (error) {
       recording.warn('built', 'could not record a job BullMQ built', error);
@@ -193,3 +192,8 @@ function errorMessage(error: unknown): string {
 
 /** The batch of a recording that takes no more tasks: still marks "inside an enqueue". */
 export const NOOP_BATCH = new PendingBatch(undefined, [], []);
+
+/** The queue name of a qualified one (`bull:orders` → `orders`), as BullMQ writes a job's parent. */
+function queueOfQualified(qualifiedName: string): string {
+  return qualifiedName.slice(qualifiedName.lastIndexOf(':') + 1);
+}
