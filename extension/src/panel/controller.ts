@@ -1,9 +1,8 @@
 import { addCount, addHit, patchEntry, type RequestEntry } from '../lib/record-store.js';
-import {
-  allFinished, fetchIndex, fetchRecent, fetchRecord, fetchStatus, indexStatuses, keepKnownStatuses, lateWindowOpen, type Fetcher,
-} from '../lib/debug-api.js';
+import { fetchIndex, fetchRecent, fetchRecord, lateWindowOpen, type Fetcher } from '../lib/debug-api.js';
 import { recordUrlFor, type TrackedResponse, type HarEntryLike, trackedFromHar } from '../lib/headers.js';
-import { StatusPoller, type PollOutcome } from '../lib/status-poller.js';
+import type { PollOutcome } from '../lib/status-poller.js';
+import { LiveStatus } from './live-status.js';
 import type { Settings } from '../lib/settings.js';
 import type { PanelState } from './state.svelte.js';
 
@@ -25,12 +24,12 @@ const MAX_PARALLEL_LOADS = 4;
 
 /**
  * Ties the state to the debug API: lists responses, loads their records (with the brief retry),
- * and polls job status while the panel is visible.
+ * and keeps the selection; the live job status is {@link LiveStatus}'s.
  */
 export class PanelController {
   #state: PanelState;
   #deps: ControllerDeps;
-  #pollers = new Map<string, StatusPoller>();
+  #live: LiveStatus;
   #queue: string[] = [];
   #loading = 0;
   #userSelected = false;
@@ -40,6 +39,16 @@ export class PanelController {
   constructor(state: PanelState, deps: ControllerDeps) {
     this.#state = state;
     this.#deps = deps;
+    this.#live = new LiveStatus({
+      state,
+      fetcher: deps.fetcher,
+      now: () => this.#now(),
+      entry: (id) => this.#entry(id),
+      patch: (id, patch) => this.#patch(id, patch),
+      tokenFor: (origin) => this.tokenFor(origin),
+      pollIntervalMs: deps.pollIntervalMs,
+      pollMaxMs: deps.pollMaxMs,
+    });
   }
 
   #now(): number {
@@ -161,78 +170,19 @@ export class PanelController {
     if (record.tasks.some((t) => t.jobId !== null) || lateWindowOpen(record, this.#now())) this.startPolling(id);
   }
 
-  /** Fetches the record again, once, without the retry for fresh responses. */
-  async #refetchRecord(id: string): Promise<void> {
-    const entry = this.#entry(id);
-    if (!entry) return;
-    const { hit } = entry;
-    const result = await fetchRecord(this.#deps.fetcher, hit.recordUrl, this.tokenFor(hit.origin), { respondedAt: 0, delays: [] });
-    if (!this.#entry(id)) return;
-    if (result.ok) this.#patch(id, { record: result.value, problem: null });
-    else this.#patch(id, { statusProblem: result.problem });
-  }
-
-  /**
-   * Fetches the status of a request's jobs once. When the record changed on the server since it
-   * was fetched (a late task, an enqueue result), fetches the record again, and only then: a
-   * record of 1,000 tasks is not downloaded again on every poll.
-   */
-  async refreshStatus(id: string): Promise<PollOutcome> {
-    const entry = this.#entry(id);
-    if (!entry?.record) return 'finished';
-    const result = await fetchStatus(this.#deps.fetcher, entry.hit.statusUrl, this.tokenFor(entry.hit.origin));
-    let current = this.#entry(id);
-    if (!current?.record) return 'finished';
-    if (!result.ok) {
-      this.#patch(id, { statusProblem: result.problem });
-      // Expired or refused: polling again will not help.
-      return result.problem.kind === 'unreachable' ? 'pending' : 'finished';
-    }
-    let answer = result.value;
-    const known = current.record;
-    if ((typeof answer.revision === 'number' && answer.revision > (known.revision ?? 0)) || answer.taskCount > known.summary.total) {
-      await this.#refetchRecord(id);
-      current = this.#entry(id);
-      if (!current?.record) return 'finished';
-      // The new tasks' jobs were not in that answer yet: ask once more, now, not a second later.
-      const fresh = current.record;
-      const seen = new Set(answer.jobs.map((j) => j.seq));
-      if (fresh.tasks.some((t) => t.jobId !== null && !seen.has(t.seq))) {
-        const again = await fetchStatus(this.#deps.fetcher, current.hit.statusUrl, this.tokenFor(current.hit.origin));
-        if (again.ok) answer = again.value;
-        current = this.#entry(id);
-        if (!current?.record) return 'finished';
-      }
-    }
-    const record = current.record;
-    const statuses = keepKnownStatuses(current.statuses, indexStatuses(record, answer.jobs));
-    this.#patch(id, { statuses, statusProblem: null, statusAt: this.#now() });
-    this.#state.now = this.#now();
-    const lateOpen = answer.lateUntil === null ? lateWindowOpen(record, this.#now()) : this.#now() < answer.lateUntil;
-    return allFinished(record, statuses) && !lateOpen ? 'finished' : 'pending';
+  /** Fetches the status of a request's jobs once (see {@link LiveStatus.refreshStatus}). */
+  refreshStatus(id: string): Promise<PollOutcome> {
+    return this.#live.refreshStatus(id);
   }
 
   /** Starts (or restarts, with a fresh two-minute budget) live status for one request. */
   startPolling(id: string): void {
-    let poller = this.#pollers.get(id);
-    if (!poller) {
-      poller = new StatusPoller({
-        poll: () => this.refreshStatus(id),
-        intervalMs: this.#deps.pollIntervalMs,
-        maxMs: this.#deps.pollMaxMs,
-        onActiveChange: (active) => {
-          if (this.#entry(id)) this.#patch(id, { polling: active });
-        },
-      });
-      poller.setVisible(this.#state.visible);
-      this.#pollers.set(id, poller);
-    }
-    poller.start();
+    this.#live.startPolling(id);
   }
 
   /** The Refresh button: the record again (late tasks), one status call, and live status again if jobs are unfinished. */
   async refresh(id: string): Promise<void> {
-    await this.#refetchRecord(id);
+    await this.#live.refetchRecord(id);
     const outcome = await this.refreshStatus(id);
     if (outcome === 'pending') this.startPolling(id);
   }
@@ -244,12 +194,11 @@ export class PanelController {
 
   setVisible(visible: boolean): void {
     this.#state.visible = visible;
-    for (const poller of this.#pollers.values()) poller.setVisible(visible);
+    this.#live.setVisible(visible);
   }
 
   clear(): void {
-    for (const poller of this.#pollers.values()) poller.stop();
-    this.#pollers.clear();
+    this.#live.stopAll();
     this.#queue = [];
     this.#state.entries = [];
     this.#state.selectedId = null;
