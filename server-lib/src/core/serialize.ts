@@ -1,6 +1,7 @@
 import type { Snapshot } from '../protocol.js';
 import { createRedactor, type RedactRule } from './redact.js';
-import { reasonOf, SnapshotWalk } from './snapshot-walk.js';
+import { SnapshotWalk } from './snapshot-walk.js';
+import { reasonOf } from './snapshot-values.js';
 import { integerOption, invalid, objectOption } from './validate.js';
 
 export { DEFAULT_REDACT_KEYS, type RedactRule } from './redact.js';

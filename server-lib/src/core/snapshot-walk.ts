@@ -3,6 +3,8 @@ import type { Snapshot, SnapshotMarker } from '../protocol.js';
 import { sliceWhole } from './clip.js';
 import type { KeyRedactor } from './redact.js';
 import type { SerializeLimits } from './serialize.js';
+import { jsonLength, markerLength } from './snapshot-size.js';
+import { binaryMarker, isoOf, reasonOf, unbox } from './snapshot-values.js';
 
 /**
  * One walk over a value, building its bounded, redacted snapshot: the workhorse of
@@ -14,16 +16,13 @@ const CLOSING_RESERVE = 48;
 // An entry is only started when at least this much room is left for its value.
 const MIN_VALUE_ROOM = 50;
 const BINARY_PREVIEW_BYTES = 16;
-const MAX_REASON_LENGTH = 120;
 // Objects with more keys than this have their key list cached for the walk, so a structure
 // that references one huge object many times does not enumerate it each time.
 const BIG_OBJECT_KEYS = 1000;
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const MORE_KEY = '…';
 
 const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!;
 const setSize = Object.getOwnPropertyDescriptor(Set.prototype, 'size')!.get!;
-const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
 
 /** One snapshot in progress: the size used so far and the containers currently open. */
 export class SnapshotWalk {
@@ -207,20 +206,7 @@ export class SnapshotWalk {
   }
 
   private binary(value: ArrayBufferLike | ArrayBufferView): Snapshot {
-    let type: string;
-    let bytes: Uint8Array;
-    let length: number;
-    if (types.isAnyArrayBuffer(value)) {
-      type = types.isSharedArrayBuffer(value) ? 'SharedArrayBuffer' : 'ArrayBuffer';
-      length = value.byteLength;
-      bytes = new Uint8Array(value, 0, Math.min(length, this.previewBytes()));
-    } else {
-      const view = value as ArrayBufferView;
-      type = Buffer.isBuffer(view) ? 'Buffer' : types.isDataView(view) ? 'DataView' : String(typedArrayTag.call(view));
-      length = view.byteLength;
-      bytes = new Uint8Array(view.buffer, view.byteOffset, Math.min(length, this.previewBytes()));
-    }
-    return this.marker({ $taskscope: 'binary', type, length, preview: Buffer.from(bytes).toString('hex') });
+    return this.marker(binaryMarker(value, this.previewBytes()));
   }
 
   private child(source: object, key: string | number, depth: number): Snapshot {
@@ -303,63 +289,5 @@ export class SnapshotWalk {
     } catch {
       return '';
     }
-  }
-}
-
-/** `JSON.stringify(marker).length` for markers without nested snapshots, without building the string. */
-function markerLength(marker: SnapshotMarker): number {
-  // {"$taskscope":"<kind>"} is 17 characters plus the kind.
-  const base = 17 + marker.$taskscope.length;
-  switch (marker.$taskscope) {
-    case 'truncated':
-      return base + 11 + jsonLength(marker.preview) + 10 + String(marker.length).length;
-    case 'more':
-      return base + 9 + String(marker.count).length;
-    case 'bigint':
-      return base + 9 + jsonLength(marker.value);
-    case 'symbol':
-      return base + 15 + jsonLength(marker.description);
-    case 'function':
-      return base + 8 + jsonLength(marker.name);
-    case 'date':
-      return base + 7 + (marker.iso === null ? 4 : jsonLength(marker.iso));
-    case 'regexp':
-      return base + 10 + jsonLength(marker.source) + 9 + jsonLength(marker.flags);
-    case 'error':
-      return base + 8 + jsonLength(marker.name) + 11 + jsonLength(marker.message);
-    case 'binary':
-      return base + 8 + jsonLength(marker.type) + 10 + String(marker.length).length + 11 + jsonLength(marker.preview);
-    case 'unreadable':
-      return base + 10 + jsonLength(marker.reason);
-    case 'map':
-    case 'set':
-      return JSON.stringify(marker).length;
-    default:
-      return base;
-  }
-}
-
-function jsonLength(text: string): number {
-  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text).length : text.length + 2;
-}
-
-function isoOf(date: Date): string | null {
-  return Number.isNaN(Date.prototype.getTime.call(date)) ? null : Date.prototype.toISOString.call(date);
-}
-
-function unbox(value: object): unknown {
-  if (types.isNumberObject(value)) return Number.prototype.valueOf.call(value);
-  if (types.isStringObject(value)) return String.prototype.valueOf.call(value);
-  if (types.isBooleanObject(value)) return Boolean.prototype.valueOf.call(value);
-  if (types.isBigIntObject(value)) return BigInt.prototype.valueOf.call(value);
-  return Symbol.prototype.valueOf.call(value);
-}
-
-export function reasonOf(error: unknown): string {
-  try {
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : typeof error === 'string' ? error : 'threw a non-Error';
-    return text.length > MAX_REASON_LENGTH ? `${sliceWhole(text, MAX_REASON_LENGTH)}…` : text;
-  } catch {
-    return 'threw an unreadable error';
   }
 }
