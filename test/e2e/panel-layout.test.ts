@@ -32,7 +32,7 @@ describe.each(['light', 'dark'] as const)('the Tasks panel on a 1280 × 800 scre
       }
     }, 60_000);
 
-  guard('the N+1 warning, the timeline and the first jobs are in view without scrolling', async () => {
+  guard('the N+1 warning, the timeline and the first jobs are in view without scrolling, and the N+1 advice is whole', async () => {
     await page.click('button[data-url="/api/receipts/one-by-one"]');
     await selectRequest(panel, 'POST', '/api/receipts/one-by-one');
     await panel.waitForSelector('table[aria-label="Jobs"] tbody tr[data-seq="1"]');
@@ -48,6 +48,9 @@ describe.each(['light', 'dark'] as const)('the Tasks panel on a 1280 × 800 scre
       };
     });
     expect(inView).toEqual({ warning: true, timeline: true, firstJob: true });
+    // Its advice gets one line in a short DevTools: the whole of it, not facts the line above already gave.
+    const advice = await panel.$eval('[data-testid="n-plus-one"] .suggestion', (el) => ({ text: el.textContent, cut: el.scrollWidth > el.clientWidth + 1 }));
+    expect(advice).toEqual({ text: 'Batch them with queue.addBulk([...]): one round trip instead of 12.', cut: false });
   });
 
   guard('with a job open, state badges and column titles are whole, and a cut path has its full text on hover', async () => {

@@ -117,7 +117,7 @@ function tally(tallies: Record<string, QueueTally>, key: string): boolean {
  * @example
  * ```ts
  * detectNPlusOne(record.tasks, 3);
- * // [{ queue: 'emails', name: 'send-receipt', count: 12, suggestion: '12 "send-receipt" jobs were added one by one …' }]
+ * // [{ queue: 'emails', name: 'send-receipt', count: 12, suggestion: 'Batch them with queue.addBulk([...]): one round trip instead of 12.' }]
  * ```
  */
 export function detectNPlusOne(tasks: readonly TaskRecord[], threshold: number): NPlusOneGroup[] {
@@ -152,8 +152,7 @@ function nested<K, V extends Map<unknown, unknown>>(map: Map<K, V>, key: K): V {
   return inner;
 }
 
-function suggestionFor({ queue, name, origin, count }: NPlusOneGroup): string {
-  const from = origin ? ` from ${origin.file}:${origin.line}` : '';
-  return `${count} "${name}" jobs were added one by one to "${queue}"${from}. `
-    + `Batch them with queue.addBulk([...]): one round trip instead of ${count}.`;
+// The advice alone: the group's own fields say what was found, and the panel shows them beside it.
+function suggestionFor({ count }: NPlusOneGroup): string {
+  return `Batch them with queue.addBulk([...]): one round trip instead of ${count}.`;
 }
