@@ -7,7 +7,8 @@ import { captureTrace } from '../../server-lib/src/core/stack.js';
 import { runDeferredWork } from '../../server-lib/src/core/deferred-work.js';
 import type { EnqueueSpec } from '../../server-lib/src/core/scope.js';
 import { RunRecording } from '../../server-lib/src/worker/run-recording.js';
-import { expandRun, storeRun, type RunnerInfo } from '../../server-lib/src/worker/stored-run.js';
+import { storeRun, type RunnerInfo } from '../../server-lib/src/worker/stored-run.js';
+import { expandRun } from '../../server-lib/src/worker/expand-run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runner: RunnerInfo = { host: 'box', pid: 42, name: null };

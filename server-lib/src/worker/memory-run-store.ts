@@ -2,7 +2,8 @@ import type { JobLineage, JobRun } from '../protocol-runs.js';
 import { JobTable } from './job-table.js';
 import { RecentLinks } from './recent-links.js';
 import { FollowUpParent, type JobKey, type RunStore, type StoredJob } from './run-store.js';
-import { expandRun, type StoredRun } from './stored-run.js';
+import { expandRun } from './expand-run.js';
+import type { StoredRun } from './stored-run.js';
 
 /**
  * Jobs kept by a {@link MemoryRunStore}: two generations of at most half as many each, the older

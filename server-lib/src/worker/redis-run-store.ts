@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { JobLineage, JobRun } from '../protocol-runs.js';
 import { jobKeyString, type JobKey, type RunStore, type StoredJob } from './run-store.js';
-import { expandRun, type StoredRun } from './stored-run.js';
+import { expandRun } from './expand-run.js';
+import type { StoredRun } from './stored-run.js';
 
 // A job's hash: `link` (its lineage), `r:<attempt>` (one run each: the JSON of its stored form,
 // stored-run.ts, or of a whole JobRun from an older worker), `dropped`, `s:<epoch ms>` (stalls).
