@@ -1,6 +1,5 @@
 import * as bullmq from 'bullmq';
 import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentBullMQ } from '../../server-lib/src/bullmq/instrument.js';
 import { createJobStatusReader, type JobRef, type JobStatusReader } from '../../server-lib/src/bullmq/job-status.js';
@@ -8,6 +7,7 @@ import { runInRequestScope } from '../../server-lib/src/core/scope.js';
 import { createSerializer } from '../../server-lib/src/core/serialize.js';
 import { createRecordingRecorder } from '../support/recording-recorder.js';
 import { freshQueueName, redisClient, redisConnection } from '../support/redis.js';
+import { REFUSED_PORT } from '../support/redis-server.js';
 
 const serialize = createSerializer();
 let closables: Array<{ close(): Promise<unknown> }>;
@@ -26,14 +26,6 @@ function newWorker(processor: (job: Job) => Promise<unknown>, name = queue.name)
 
 function nextEvent(worker: Worker, event: 'completed' | 'failed' | 'active'): Promise<Job> {
   return new Promise((resolve) => worker.once(event, (job: Job) => resolve(job)));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 beforeEach(() => {
@@ -156,8 +148,7 @@ describe('reader.read()', () => {
   });
 
   it('answers unavailable within the timeout when Redis cannot be reached', async () => {
-    const port = await freePort();
-    const unreachable = createJobStatusReader({ serialize, connection: { host: '127.0.0.1', port }, timeoutMs: 300 });
+    const unreachable = createJobStatusReader({ serialize, connection: { host: '127.0.0.1', port: REFUSED_PORT }, timeoutMs: 300 });
     try {
       const statuses = await unreachable.read([
         { queue: freshQueueName('down'), prefix: 'bull', jobId: '1' },
@@ -172,7 +163,7 @@ describe('reader.read()', () => {
 
   it('answers unavailable after timeoutMs when the client would wait for Redis forever', async () => {
     const { Redis } = await import('ioredis');
-    const patient = new Redis({ host: '127.0.0.1', port: await freePort(), maxRetriesPerRequest: null, lazyConnect: true });
+    const patient = new Redis({ host: '127.0.0.1', port: REFUSED_PORT, maxRetriesPerRequest: null, lazyConnect: true });
     patient.on('error', () => {});
     const waiting = createJobStatusReader({ serialize, connection: patient, timeoutMs: 200 });
     try {

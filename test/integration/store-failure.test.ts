@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisStore } from 'taskscope';
-import { freePort, startRedisServer, type PrivateRedis } from '../support/redis-server.js';
+import { REFUSED_PORT, startRedisServer, type PrivateRedis } from '../support/redis-server.js';
 import { getJson, startTestApp, type TestApp } from '../support/koa-app.js';
 import { freshQueueName, redisConnection } from '../support/redis.js';
 
@@ -34,7 +34,7 @@ describe('taskscope() with a RedisStore whose Redis is down', () => {
 
   beforeAll(async () => {
     // Nothing listens on this port: every store command fails after ioredis' retry.
-    store = new RedisStore({ connection: `redis://127.0.0.1:${await freePort()}` });
+    store = new RedisStore({ connection: `redis://127.0.0.1:${REFUSED_PORT}` });
     queue = new Queue(freshQueueName('down'), { connection: redisConnection() });
     await queue.waitUntilReady();
     app = await startTestApp({ store }, async (ctx) => {
@@ -89,7 +89,7 @@ describe('taskscope() with a store whose client waits forever for Redis', () => 
   it('answers the app\'s request at once and serves the record from this process', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     // BullMQ-style settings: commands queue until Redis comes back, however long that takes.
-    const client = new Redis({ host: '127.0.0.1', port: await freePort(), maxRetriesPerRequest: null });
+    const client = new Redis({ host: '127.0.0.1', port: REFUSED_PORT, maxRetriesPerRequest: null });
     client.on('error', () => {});
     const app = await startTestApp({ store: new RedisStore({ connection: client }) }, async (ctx) => { ctx.body = 'ok'; });
     try {

@@ -13,6 +13,14 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
+/**
+ * A loopback port where no Redis ever answers, for "Redis is down": port 1 (tcpmux, unused for
+ * decades), below the ephemeral range that {@link freePort}, and so every Redis the suite starts,
+ * takes its ports from. A port that is merely free when a test picks it can be handed to a Redis
+ * that another test file starts in parallel a moment later, and the "down" Redis would answer.
+ */
+export const REFUSED_PORT = 1;
+
 /** Finds a free TCP port on 127.0.0.1 by binding to port 0. */
 export async function freePort(): Promise<number> {
   const server = createServer();
